@@ -1,0 +1,154 @@
+"""The configuration schema. Unknown keys are rejected everywhere, so typos fail at start-up."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from bastion.config.presets import KEYLESS_TYPES, PROVIDER_TYPES
+
+ProviderType = Literal[
+    "openai",
+    "azure-openai",
+    "anthropic",
+    "gemini",
+    "demo",
+    "deepseek",
+    "mistral",
+    "xai",
+    "grok",
+    "groq",
+    "together",
+    "ollama",
+    "vllm",
+    "openai-compatible",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Timeouts(Strict):
+    """Seconds. `first_byte` bounds the wait for response headers, `idle` the gap between stream chunks."""
+
+    connect: float = Field(10.0, gt=0)
+    first_byte: float = Field(120.0, gt=0)
+    idle: float = Field(120.0, gt=0)
+    total: float = Field(600.0, gt=0)
+
+
+class ProviderConfig(Strict):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    type: ProviderType
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    region: str | None = None
+    api_version: str | None = Field(None, description="azure-openai: the api-version query parameter")
+    headers: dict[str, str] = Field(default_factory=dict, description="extra headers sent upstream")
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+    trusted: bool = Field(False, description="self-hosted or contractually trusted to receive raw PII")
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return v.rstrip("/")
+
+    @model_validator(mode="after")
+    def _defaults(self) -> ProviderConfig:
+        if self.type == "demo":
+            return self
+        if self.base_url is None and PROVIDER_TYPES[self.type][1] is None:
+            raise ValueError(f"base_url is required for provider type {self.type}")
+        if self.type not in KEYLESS_TYPES and not (self.api_key and self.api_key.get_secret_value()):
+            raise ValueError(f"api_key is required for provider type {self.type}")
+        if self.type == "azure-openai" and not self.api_version:
+            raise ValueError("api_version is required for provider type azure-openai")
+        return self
+
+    @property
+    def wire(self) -> str:
+        return PROVIDER_TYPES[self.type][0]
+
+    @property
+    def url(self) -> str:
+        return self.base_url or PROVIDER_TYPES[self.type][1] or ""
+
+    def secret(self) -> str:
+        return self.api_key.get_secret_value() if self.api_key else ""
+
+
+class ModelEntry(Strict):
+    name: str = Field(min_length=1, description="what clients send as model")
+    provider: str
+    model: str = Field(min_length=1, description="the provider's own model id")
+    region: str | None = Field(None, description="overrides the provider's region")
+    weight: float = Field(1.0, ge=0)
+    priority: int = 0
+    input_cost_per_mtok: float | None = Field(None, ge=0)
+    output_cost_per_mtok: float | None = Field(None, ge=0)
+    tags: list[str] = Field(default_factory=list)
+    modes: list[Literal["chat", "embeddings", "responses"]] = Field(
+        default_factory=lambda: ["chat", "embeddings", "responses"]
+    )
+
+
+class ServerSettings(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    workers: int = Field(1, ge=1, le=256)
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    overhead_header: bool = True
+    target_header: bool = Field(False, description="add x-bastion-target naming provider/model")
+
+
+class Config(Strict):
+    admin_key: SecretStr | None = None
+    database_url: str = "sqlite:///bastion.db"
+    redis_url: str | None = None
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    providers: list[ProviderConfig] = Field(default_factory=list)
+    models: list[ModelEntry] = Field(default_factory=list)
+
+    @field_validator("database_url")
+    @classmethod
+    def _db(cls, v: str) -> str:
+        if not v.startswith(("sqlite://", "postgresql://", "postgres://", "postgresql+asyncpg://")):
+            raise ValueError("database_url must be sqlite:///PATH or postgresql://USER@HOST/DB")
+        return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis_url must be redis://HOST:PORT/DB")
+        return v or None
+
+    @field_validator("admin_key")
+    @classmethod
+    def _admin(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and v.get_secret_value() == "":
+            return None
+        if v is not None and len(v.get_secret_value()) < 16:
+            raise ValueError("admin_key must be at least 16 characters")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        names = [p.name for p in self.providers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate provider names: {', '.join(dupes)}")
+        known = set(names)
+        for i, m in enumerate(self.models):
+            if m.provider not in known:
+                raise ValueError(f"models[{i}].provider: unknown provider {m.provider!r}")
+        return self
+
+    def provider(self, name: str) -> ProviderConfig:
+        return next(p for p in self.providers if p.name == name)

@@ -1,0 +1,48 @@
+"""Stage 1: who is calling. Keys come from `Authorization: Bearer` or `x-api-key`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from bastion.context import Principal, RequestContext
+from bastion.errors import Unauthorized
+
+
+def presented_key(headers: object) -> str | None:
+    get = headers.get  # type: ignore[attr-defined]
+    auth = get("Authorization")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return str(token.strip())
+    key = get("x-api-key") or get("api-key")
+    return str(key) if key else None
+
+
+class AdminKeyAuthenticator:
+    """Accepts the configured admin key, compared in constant time on digests."""
+
+    def __init__(self, admin_key: str) -> None:
+        self._digest = hashlib.sha256(admin_key.encode()).digest()
+        self._principal = Principal(key_id="admin", name="admin", role="admin")
+
+    def authenticate(self, key: str) -> Principal | None:
+        digest = hashlib.sha256(key.encode()).digest()
+        return self._principal if hmac.compare_digest(digest, self._digest) else None
+
+
+class AuthenticateStage:
+    name = "authenticate"
+
+    def __init__(self, authenticator: AdminKeyAuthenticator) -> None:
+        self.authenticator = authenticator
+
+    async def run(self, ctx: RequestContext) -> None:
+        key = presented_key(ctx.headers)
+        if not key:
+            raise Unauthorized("missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'")
+        principal = self.authenticator.authenticate(key)
+        if principal is None:
+            raise Unauthorized("invalid API key")
+        ctx.principal = principal

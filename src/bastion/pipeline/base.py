@@ -1,0 +1,53 @@
+"""A stage is an object with `run(ctx)`; it may also have `finish(ctx)`, called for every request once its
+response is complete (or failed, or the client went away), in stage order. `run` raises a GatewayError to
+stop the request; `finish` must never raise (failures are logged).
+
+Response-side stages (inspect, restore) change `ctx.response` in place, or wrap `ctx.events` (an async
+iterator of client-format SSE events) with their own generator, so streams stay streams.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from bastion.context import RequestContext
+
+log = logging.getLogger("bastion.pipeline")
+
+
+class Stage(Protocol):
+    name: str
+
+    async def run(self, ctx: RequestContext) -> None: ...
+
+
+@runtime_checkable
+class Finisher(Protocol):
+    async def finish(self, ctx: RequestContext) -> None: ...
+
+
+class Pipeline:
+    __slots__ = ("_finishers", "stages")
+
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        self.stages = tuple(stages)
+        self._finishers = tuple(s for s in self.stages if isinstance(s, Finisher))
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+    async def run(self, ctx: RequestContext) -> None:
+        for stage in self.stages:
+            await stage.run(ctx)
+
+    async def finish(self, ctx: RequestContext) -> None:
+        for stage in self._finishers:
+            try:
+                await stage.finish(ctx)
+            except Exception:
+                log.exception(
+                    "stage %s failed to finish request %s", getattr(stage, "name", stage), ctx.request_id
+                )

@@ -1,0 +1,164 @@
+"""Relays a provider's SSE stream to the client as it arrives: passed through when the formats match
+(usage captured on the way), translated event by event when they differ. A stream that breaks or ends
+without its terminator ends with a well-formed error event in the client's format, never silently."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from bastion.context import RequestContext, Target
+from bastion.errors import BadGateway, GatewayError
+from bastion.sse import SseEvent, SseParser
+from bastion.translate import Codec, StreamEncoder
+from bastion.translate.openai import DONE, openai_usage
+from bastion.translate.responses import ResponsesUsageTracker
+from bastion.usage import Usage
+
+_RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+def _finished(wire: str, operation: str, ev: SseEvent) -> bool:
+    """Does this upstream event complete the answer (a stop reason or the format's terminator)?"""
+    if operation == "responses":
+        return ev.event in _RESPONSES_END or (
+            isinstance(ev.data, dict) and ev.data.get("type") in _RESPONSES_END
+        )
+    if wire == "anthropic":
+        return ev.event == "message_stop"
+    data = ev.data
+    if wire == "openai":
+        if ev.raw == b"[DONE]":
+            return True
+        choices = data.get("choices") if isinstance(data, dict) else None
+        return bool(choices) and any(isinstance(c, dict) and c.get("finish_reason") for c in choices)
+    if wire == "gemini" and isinstance(data, dict):
+        return any(isinstance(c, dict) and c.get("finishReason") for c in data.get("candidates") or ())
+    return False
+
+
+def _upstream_error(wire: str, ev: SseEvent) -> str | None:
+    data = ev.data
+    if ev.event == "error" or (isinstance(data, dict) and isinstance(data.get("error"), dict | str)):
+        err = data.get("error") if isinstance(data, dict) else None
+        if isinstance(err, dict):
+            return str(err.get("message") or "the provider reported an error mid-stream")
+        return str(err or "the provider reported an error mid-stream")
+    return None
+
+
+class StreamRelay:
+    def __init__(self, codecs: dict[str, Codec], ctx: RequestContext, wire: str, target: Target) -> None:
+        self.ctx = ctx
+        self.wire = wire
+        self.same = wire == ctx.wire or ctx.operation == "responses"
+        opts = ctx.body.get("stream_options")
+        self.include_usage = isinstance(opts, dict) and bool(opts.get("include_usage"))
+        self.encoder: StreamEncoder = codecs[ctx.wire].stream_encoder(ctx.model, self.include_usage)
+        self.decoder = None if self.same else codecs[wire].stream_decoder(ctx.model)
+        if ctx.operation == "responses":
+            self.tracker: Any = ResponsesUsageTracker()
+        else:
+            self.tracker = codecs[wire].usage_tracker() if self.same else None
+        self.finished = False
+        self.terminated = False
+        self.upstream_error: str | None = None
+
+    async def run(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[SseEvent]:
+        """Client-format events. A failure before the first event is raised (the client still gets a
+        proper HTTP error and the call stage may fall back); after it, it becomes an error event."""
+        ctx = self.ctx
+        parser = SseParser()
+        sent = False
+        failure: GatewayError | None = None
+        try:
+            try:
+                async for chunk in chunks:
+                    for ev in parser.feed(chunk):
+                        for out in self._on_event(ev):
+                            sent = True
+                            yield out
+                tail = [out for ev in parser.close() for out in self._on_event(ev)]
+                tail.extend(self._end())
+            except GatewayError as err:
+                failure = err
+                tail = []
+            if failure is None and ctx.error is not None and not sent:
+                failure = ctx.error
+            if failure is not None:
+                ctx.error = failure
+                if not sent:
+                    raise failure
+                if not tail:
+                    tail = self._fail(failure)
+            for out in tail:
+                yield out
+        finally:
+            if self.tracker is not None and self.tracker.usage is not None:
+                ctx.usage = self.tracker.usage
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def _fail(self, err: GatewayError) -> list[SseEvent]:
+        etype = err.anthropic_type if self.ctx.flavor == "anthropic" else err.openai_type
+        return self.encoder.error(err.message, etype)
+
+    def _on_event(self, ev: SseEvent) -> Iterable[SseEvent]:
+        if _finished(self.wire, self.ctx.operation, ev):
+            self.finished = True
+        err = _upstream_error(self.wire, ev)
+        if err is not None:
+            self.upstream_error = err
+        if self.same:
+            self.tracker.track(ev)
+            if ev.raw == b"[DONE]" or ev.event == "message_stop":
+                self.terminated = True
+            if not self.include_usage and self.wire == "openai" and self.ctx.operation == "chat":
+                data = ev.data
+                if isinstance(data, dict) and not data.get("choices") and data.get("usage"):
+                    return ()
+            return (ev,)
+        assert self.decoder is not None
+        out: list[SseEvent] = []
+        for chunk in self.decoder.feed(ev):
+            self._track_hub(chunk)
+            out.extend(self.encoder.encode(chunk))
+        return out
+
+    def _track_hub(self, chunk: dict[str, Any]) -> None:
+        usage = chunk.get("usage")
+        if usage:
+            found = openai_usage(usage)
+            if found is not None:
+                if self.ctx.usage is None:
+                    self.ctx.usage = Usage()
+                self.ctx.usage.merge(found)
+
+    def _end(self) -> list[SseEvent]:
+        ctx = self.ctx
+        out: list[SseEvent] = []
+        if self.decoder is not None:
+            for chunk in self.decoder.close():
+                self._track_hub(chunk)
+                out.extend(self.encoder.encode(chunk))
+            derr = getattr(self.decoder, "error", None)
+            if derr:
+                self.upstream_error = str(derr[0])
+        if self.upstream_error is not None and not self.finished:
+            err = BadGateway(f"the provider failed mid-stream: {self.upstream_error}")
+            ctx.error = err
+            if not self.same:
+                out.extend(self._fail(err))
+            return out
+        if not self.finished:
+            err = BadGateway("the provider's stream ended before the answer was complete")
+            ctx.error = err
+            out.extend(self._fail(err))
+            return out
+        if not self.same:
+            out.extend(self.encoder.close())
+        elif not self.terminated and self.wire == "openai" and ctx.operation == "chat":
+            out.append(DONE)
+        ctx.stream_completed = True
+        return out

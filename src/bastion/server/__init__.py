@@ -1,0 +1,1 @@
+"""The HTTP side: the aiohttp application (composition root), handlers and the process runner."""

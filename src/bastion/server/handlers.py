@@ -1,0 +1,158 @@
+"""HTTP handlers: read the request, run the pipeline, write the answer (full or streamed)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+
+import orjson
+from aiohttp import web
+
+from bastion import __version__
+from bastion.context import RequestContext
+from bastion.errors import GatewayError, NotFound, PayloadTooLarge, render
+from bastion.server.respond import respond
+from bastion.server.state import STATE, GatewayState
+
+log = logging.getLogger("bastion.server")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _request_id(request: web.Request) -> str:
+    rid = request.headers.get("x-request-id")
+    if rid and len(rid) <= 128 and rid.isprintable():
+        return rid
+    return os.urandom(12).hex()
+
+
+def error_response(
+    err: GatewayError, flavor: str, request_id: str, ctx: RequestContext | None = None
+) -> web.Response:
+    headers = {"x-request-id": request_id, **err.headers}
+    if ctx is not None:
+        headers["x-bastion-overhead-ms"] = f"{ctx.overhead_ms():.3f}"
+    return web.Response(
+        body=render(err, flavor), status=err.status_code, content_type="application/json", headers=headers
+    )
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"the request body is larger than the limit of {limit} bytes")
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise PayloadTooLarge(f"the request body is larger than the limit of {limit} bytes") from None
+
+
+async def _serve(request: web.Request, api: str) -> web.StreamResponse:
+    state: GatewayState = request.app[STATE]
+    rid = _request_id(request)
+    ctx = RequestContext(rid, api, {}, request.headers, client_ip=request.remote)
+    try:
+        ctx.annotations["raw_body"] = await _read_body(request, state.config.server.max_body_bytes)
+        await state.pipeline.run(ctx)
+        return await respond(request, ctx, state.config.server)
+    except GatewayError as err:
+        ctx.error = err
+        return error_response(err, ctx.flavor, rid, ctx)
+    except asyncio.CancelledError:
+        ctx.annotations["client_cancelled"] = True
+        raise
+    finally:
+        ctx.ended_ns = time.perf_counter_ns()
+        await state.pipeline.finish(ctx)
+
+
+def _api(api: str) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await _serve(request, api)
+
+    handler.__name__ = api.replace(".", "_")
+    return handler
+
+
+async def models(request: web.Request) -> web.Response:
+    state: GatewayState = request.app[STATE]
+    rid = _request_id(request)
+    anthropic = "anthropic-version" in request.headers
+    ctx = RequestContext(rid, "anthropic.messages" if anthropic else "openai.chat", {}, request.headers)
+    try:
+        await state.pipeline.stages[0].run(ctx)  # authenticate
+    except GatewayError as err:
+        return error_response(err, ctx.flavor, rid)
+    names = state.models.names
+    if anthropic:
+        data = [
+            {"type": "model", "id": n, "display_name": n, "created_at": "1970-01-01T00:00:00Z"} for n in names
+        ]
+        body = {
+            "data": data,
+            "has_more": False,
+            "first_id": names[0] if names else None,
+            "last_id": names[-1] if names else None,
+        }
+    else:
+        body = {
+            "object": "list",
+            "data": [
+                {"id": n, "object": "model", "created": 0, "owned_by": state.models.owner[n]} for n in names
+            ],
+        }
+    return web.Response(
+        body=orjson.dumps(body), content_type="application/json", headers={"x-request-id": rid}
+    )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "version": __version__})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    state: GatewayState = request.app[STATE]
+    storage_ok = await state.storage.ping()
+    ok = state.ready and storage_ok
+    body = {"status": "ready" if ok else "not ready", "config": state.ready, "storage": storage_ok}
+    return web.json_response(body, status=200 if ok else 503)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Unknown routes and unexpected failures still answer in the provider's error shape."""
+    flavor = "anthropic" if request.path.startswith("/v1/messages") else "openai"
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        err = (
+            NotFound(f"no route for {request.method} {request.path}")
+            if exc.status == 404
+            else GatewayError(exc.reason or "request error")
+        )
+        err.status = exc.status  # type: ignore[misc]
+        return error_response(err, flavor, _request_id(request))
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:
+        rid = _request_id(request)
+        log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
+        return error_response(
+            GatewayError("internal gateway error; see the gateway log for this request id"), flavor, rid
+        )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/v1/models", models)
+    for path, api in (
+        ("/v1/chat/completions", "openai.chat"),
+        ("/v1/embeddings", "openai.embeddings"),
+        ("/v1/responses", "openai.responses"),
+        ("/v1/messages", "anthropic.messages"),
+    ):
+        app.router.add_post(path, _api(api))

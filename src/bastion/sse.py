@@ -1,0 +1,92 @@
+"""Server-sent events: an incremental parser for upstream bytes and the encoder for client bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+
+@dataclass(slots=True)
+class SseEvent:
+    """One event. `raw` is the data payload exactly as received (relayed untouched when `data` was not
+    changed); `data` is the parsed JSON payload or None (e.g. OpenAI's `[DONE]`).
+
+    A stage that changes `data` must set `raw = None` so the event is re-serialised."""
+
+    event: str | None
+    data: Any = None
+    raw: bytes | None = None
+
+    @classmethod
+    def of(cls, data: Any, event: str | None = None) -> SseEvent:
+        return cls(event, data, None)
+
+    def payload(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        return orjson.dumps(self.data)
+
+    def encode(self) -> bytes:
+        if self.event is None:
+            return b"data: " + self.payload() + b"\n\n"
+        return b"event: " + self.event.encode() + b"\ndata: " + self.payload() + b"\n\n"
+
+
+class SseParser:
+    """Feeds arbitrary byte chunks, yields complete events (handles LF and CRLF, multi-line data)."""
+
+    __slots__ = ("_buf",)
+
+    def __init__(self) -> None:
+        self._buf = b""
+
+    def feed(self, chunk: bytes) -> list[SseEvent]:
+        buf = self._buf + chunk if self._buf else chunk
+        if b"\r" in buf:
+            buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        out: list[SseEvent] = []
+        start = 0
+        while True:
+            end = buf.find(b"\n\n", start)
+            if end < 0:
+                break
+            ev = _parse_block(buf[start:end])
+            if ev is not None:
+                out.append(ev)
+            start = end + 2
+        self._buf = buf[start:]
+        return out
+
+    def close(self) -> list[SseEvent]:
+        """Whatever remains when the stream ends without a final blank line."""
+        rest, self._buf = self._buf.strip(), b""
+        if not rest:
+            return []
+        ev = _parse_block(rest)
+        return [ev] if ev is not None else []
+
+
+def _parse_block(block: bytes) -> SseEvent | None:
+    event: str | None = None
+    data_lines: list[bytes] = []
+    for line in block.split(b"\n"):
+        if line.startswith(b"data:"):
+            v = line[5:]
+            data_lines.append(v[1:] if v.startswith(b" ") else v)
+        elif line.startswith(b"event:"):
+            event = line[6:].strip().decode("utf-8", "replace")
+        # comments (":") and id/retry fields are ignored
+    if not data_lines:
+        return None
+    raw = data_lines[0] if len(data_lines) == 1 else b"\n".join(data_lines)
+    data: Any
+    if raw == b"[DONE]":
+        data = None
+    else:
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            data = None
+    return SseEvent(event, data, raw)
