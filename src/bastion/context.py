@@ -82,6 +82,10 @@ class RequestContext:
     upstream_ns: int = 0  # time spent waiting on the provider (excluded from overhead)
     first_byte_ns: int | None = None
     ended_ns: int | None = None
+    # data protection: the body as the client sent it (kept only when the PII stage changed it, for
+    # providers marked trusted) and the per-request pseudonym vault (never logged or serialised)
+    original_body: dict[str, Any] | None = None
+    vault: Any = None
     annotations: dict[str, Any] = field(default_factory=dict)  # what stages decided, for the audit record
 
     @property

@@ -2,7 +2,9 @@
 
 Stages (PII, policy) read and rewrite text through `Segment`s and never need to know whether the body is
 OpenAI, Anthropic or Gemini shaped. A segment points into the body (container + key), so `set()` rewrites
-the body in place. Segment kinds: system, user, assistant, tool_result, tool_arguments, input, output.
+the body in place. Segment kinds: system, user, assistant, tool_result, input, tool_arguments (a JSON-encoded
+string such as OpenAI's `function.arguments`: values inside are JSON-escaped) and tool_input (a string leaf of
+a structured tool input, as in Anthropic `tool_use.input` or Gemini `functionCall.args`).
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def _anthropic_blocks(holder: Any, key: Any, kind: str) -> Iterator[Segment]:
         if btype == "text" and isinstance(block.get("text"), str):
             yield Segment(block, "text", kind)
         elif btype == "tool_use":
-            yield from _strings(block.get("input"), "tool_arguments")
+            yield from _strings(block.get("input"), "tool_input")
         elif btype == "tool_result" and "content" in block:
             yield from _anthropic_blocks(block, "content", "tool_result")
 
@@ -126,7 +128,7 @@ def _gemini_parts(content: Any, kind: str) -> Iterator[Segment]:
         if isinstance(part.get("text"), str):
             yield Segment(part, "text", kind)
         elif isinstance(part.get("functionCall"), dict):
-            yield from _strings(part["functionCall"].get("args"), "tool_arguments")
+            yield from _strings(part["functionCall"].get("args"), "tool_input")
         elif isinstance(part.get("functionResponse"), dict):
             yield from _strings(part["functionResponse"].get("response"), "tool_result")
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from bastion.config.pii import PiiConfig
 from bastion.config.presets import KEYLESS_TYPES, PROVIDER_TYPES
 
 ProviderType = Literal[
@@ -114,6 +115,7 @@ class Config(Strict):
     server: ServerSettings = Field(default_factory=ServerSettings)
     providers: list[ProviderConfig] = Field(default_factory=list)
     models: list[ModelEntry] = Field(default_factory=list)
+    pii: PiiConfig = Field(default_factory=PiiConfig)
 
     @field_validator("database_url")
     @classmethod

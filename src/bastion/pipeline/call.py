@@ -57,11 +57,13 @@ class CallStage:
 
     def _body(self, ctx: RequestContext, target: Target, adapter: Adapter) -> dict[str, Any]:
         model = target.entry.model
+        # a provider marked trusted (e.g. self-hosted) receives the data as the client sent it
+        source = ctx.original_body if target.provider.trusted and ctx.original_body is not None else ctx.body
         if ctx.operation == "embeddings":
-            return embeddings_body(ctx.body, adapter.wire, model)
+            return embeddings_body(source, adapter.wire, model)
         if ctx.operation == "responses":
-            return {**ctx.body, "model": model}
-        body = translate_request(self.codecs, ctx.body, ctx.wire, adapter.wire, model)
+            return {**source, "model": model}
+        body = translate_request(self.codecs, source, ctx.wire, adapter.wire, model)
         return adapter.prepare(ctx.operation, body, model)
 
     async def _attempt(self, ctx: RequestContext, target: Target) -> None:

@@ -1,13 +1,80 @@
-"""Stage 4: protect data (detect and pseudonymise PII before anything leaves). Pass-through until the PII
-issue lands; it will rewrite request text through `bastion.textview`."""
+"""Stage 4: protect data. Every text segment of the request (system prompts, history, tool calls and
+results, content blocks, embeddings input) is scanned; each finding gets its label's action: pseudonymize
+(reversible `<PERSON_1>`), mask, hash (keyed HMAC), allow, or block (the request is refused naming the
+entity types, never the values). The vault that can reverse pseudonyms stays in the request context only.
+
+Providers marked `trusted` receive the body as the client sent it (block still applies)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
+import orjson
+
+from bastion.config.pii import PiiConfig
 from bastion.context import RequestContext
+from bastion.errors import BadRequest, PayloadTooLarge
+from bastion.pii import PiiEngine, Vault
+from bastion.pii.settings import Action
+from bastion.textview import segments
+
+
+class PiiBlocked(BadRequest):
+    default_code = "pii_blocked"
 
 
 class PiiStage:
     name = "pii"
 
+    def __init__(self, settings: PiiConfig) -> None:
+        self.settings = settings
+        self.engine = PiiEngine(settings) if settings.enabled else None
+        self.actions: dict[str, Action] = settings.action_map()
+        self.team_actions: dict[str, dict[str, Action]] = {}
+        for team, override in settings.teams.items():
+            base = override.default_action
+            merged = {label: base for label in self.actions} if base else dict(self.actions)
+            merged.update(override.actions)
+            self.team_actions[team] = merged
+        # without a configured key, `hash` is keyed per process: stable within it, never across deployments
+        self.hash_key = settings.hash_key.encode() if settings.hash_key else os.urandom(32)
+
+    def actions_for(self, ctx: RequestContext) -> Mapping[str, Action]:
+        team = ctx.principal.team if ctx.principal else None
+        return self.team_actions.get(team, self.actions) if team else self.actions
+
     async def run(self, ctx: RequestContext) -> None:
-        return None
+        engine = self.engine
+        if engine is None:
+            return
+        actions = self.actions_for(ctx)
+        limit = self.settings.max_chars
+        vault: Vault | None = None
+        for seg in segments(ctx.body, ctx.api):
+            text = seg.text
+            if not text:
+                continue
+            if len(text) > limit:
+                raise PayloadTooLarge(
+                    f"a text segment of {len(text)} characters exceeds the PII scanner's limit of {limit}; "
+                    "the request was not sent"
+                )
+            spans = engine.detect(text)
+            if not spans:
+                continue
+            if vault is None:
+                vault = Vault(self.hash_key)
+                ctx.original_body = orjson.loads(orjson.dumps(ctx.body))
+            new_text, _ = vault.apply(text, spans, actions)
+            if new_text != text:
+                seg.set(new_text)
+        if vault is None:
+            return
+        ctx.vault = vault
+        ctx.annotations["pii"] = vault.summary()
+        blocked = vault.blocked_labels
+        if blocked:
+            raise PiiBlocked(
+                f"the request contains data that policy does not allow to leave: {', '.join(sorted(blocked))}"
+            )

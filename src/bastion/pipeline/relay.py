@@ -33,6 +33,9 @@ def _finished(wire: str, operation: str, ev: SseEvent) -> bool:
         choices = data.get("choices") if isinstance(data, dict) else None
         return bool(choices) and any(isinstance(c, dict) and c.get("finish_reason") for c in choices)
     if wire == "gemini" and isinstance(data, dict):
+        feedback = data.get("promptFeedback")
+        if isinstance(feedback, dict) and feedback.get("blockReason"):
+            return True  # the prompt itself was blocked: a complete (content-filtered) answer
         return any(isinstance(c, dict) and c.get("finishReason") for c in data.get("candidates") or ())
     return False
 

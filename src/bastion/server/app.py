@@ -29,16 +29,17 @@ def build_state(config: Config) -> GatewayState:
         raise ValueError("admin_key is not set (bastion serve generates one when absent)")
     models = ModelTable(config)
     upstream = Upstream()
+    pii = PiiStage(config.pii)
     pipeline = Pipeline(
         [
             AuthenticateStage(AdminKeyAuthenticator(admin_key)),
             DecodeStage(),
             PolicyStage(),
-            PiiStage(),
+            pii,
             RouteStage(models),
             CallStage(build_adapters(), build_codecs(), upstream),
             InspectStage(),
-            RestoreStage(),
+            RestoreStage(config.pii, pii.engine),
             AuditStage(),
         ]
     )
