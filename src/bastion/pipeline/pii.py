@@ -7,6 +7,7 @@ Providers marked `trusted` receive the body as the client sent it (block still a
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 
@@ -18,6 +19,8 @@ from bastion.errors import BadRequest, PayloadTooLarge
 from bastion.pii import PiiEngine, Vault
 from bastion.pii.settings import Action
 from bastion.textview import segments
+
+_INLINE_CHARS = 20_000  # texts at least this long are scanned off the event loop
 
 
 class PiiBlocked(BadRequest):
@@ -49,6 +52,9 @@ class PiiStage:
         if engine is None:
             return
         actions = self.actions_for(ctx)
+        if ctx.pii_overrides:  # per-request overrides from policy rules (`then.redact`)
+            actions = {**actions, **ctx.pii_overrides}  # type: ignore[dict-item]
+        detected = ctx.pii_spans or {}  # spans the policy stage already detected, per text
         limit = self.settings.max_chars
         vault: Vault | None = None
         for seg in segments(ctx.body, ctx.api):
@@ -60,7 +66,14 @@ class PiiStage:
                     f"a text segment of {len(text)} characters exceeds the PII scanner's limit of {limit}; "
                     "the request was not sent"
                 )
-            spans = engine.detect(text)
+            spans = detected.get(text)
+            if spans is None:
+                # a long text is scanned in a worker thread so the event loop keeps serving other requests
+                spans = (
+                    engine.detect(text)
+                    if len(text) < _INLINE_CHARS
+                    else await asyncio.to_thread(engine.detect, text)
+                )
             if not spans:
                 continue
             if vault is None:

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Accuracy (shared scorer, dev set) and latency of the built-in PII detector. Usage: bash bench/pii/run.sh
+# Optional NER backend: BASTION_PII_NER_MODEL=<spaCy package or path> bash bench/pii/run.sh (needs [ner] extra).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=${PY:-.venv/bin/python}
+SCORER=${SCORER:-/work/shared/tools/pii_score.py}
+GOLD=${GOLD:-/work/shared/data/pii/dev.jsonl}
+"$PY" "$SCORER" --module bench/pii/detect.py:detect --gold "$GOLD" --latency 1000 "$@"
+"$PY" bench/pii/latency.py

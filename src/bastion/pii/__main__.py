@@ -1,0 +1,5 @@
+import sys
+
+from bastion.pii.cli import main
+
+sys.exit(main())

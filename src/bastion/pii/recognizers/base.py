@@ -1,0 +1,178 @@
+"""The recognizer shape: mostly data (patterns, scores, context words) plus one ``validate`` hook.
+
+A recognizer subclass sets class attributes and, when the pattern alone is not enough, overrides
+``validate``. Everything is compiled once in ``__init__``; ``analyze`` is pure and thread-safe.
+
+Linear-time rule: every pattern must use bounded repetition (``{m,n}``) or character classes that cannot
+overlap with what follows, and should start with a look-behind boundary so a long run of the same
+character offers only one start position. ``tests/pii/test_hostile.py`` enforces this on large inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bastion.pii.recognizers.tokens import Token
+from bastion.pii.span import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One regular expression; ``group`` selects the part of the match that is the entity."""
+
+    name: str
+    regex: str
+    score: float
+    group: int = 0
+    # The pattern runs only if one of these substrings occurs in the lower-cased text (cheap C-speed gate).
+    needles: tuple[str, ...] = ()
+
+
+class Recognizer:
+    """Base class. Subclasses declare data; ``validate`` may veto (return None) or rescore a candidate."""
+
+    label: ClassVar[str]
+    patterns: ClassVar[tuple[Pattern, ...]] = ()
+    flags: ClassVar[int] = 0
+    # Cheap tests on the whole text; the recognizer is skipped when the regex does not match / when none of
+    # the substrings occurs in the lower-cased text.
+    prefilter: ClassVar[str | None] = None
+    needles: ClassVar[tuple[str, ...]] = ()
+    # Words that, found within ``context_window`` characters before (or shortly after) a candidate, raise
+    # its score by ``context_boost``.
+    context: ClassVar[tuple[str, ...]] = ()
+    context_window: ClassVar[int] = 48
+    context_boost: ClassVar[float] = 0.35
+    # Word-based recognizers set this and implement ``analyze_tokens`` so the engine tokenizes only once.
+    wants_tokens: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self._compiled = tuple((p, re.compile(p.regex, self.flags)) for p in self.patterns)
+        self._prefilter = re.compile(self.prefilter, self.flags) if self.prefilter else None
+        self._context = (
+            re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in self.context) + r")(?!\w)", re.IGNORECASE
+            )
+            if self.context
+            else None
+        )
+
+    def analyze(self, text: str, lower: str | None = None) -> Iterator[Span]:
+        """Candidate spans. ``lower`` is ``text.lower()`` when the caller already has it (saves work)."""
+        if self._prefilter is not None and self._prefilter.search(text) is None:
+            return
+        if self.needles:
+            lower = text.lower() if lower is None else lower
+            if not any(n in lower for n in self.needles):
+                return
+        for pattern, regex in self._compiled:
+            if pattern.needles:
+                if lower is None:
+                    lower = text.lower()
+                if not any(n in lower for n in pattern.needles):
+                    continue
+            pos = 0
+            while (match := regex.search(text, pos)) is not None:
+                # A rejected candidate may hide a valid one that starts inside it: resume just after its start
+                # (look-behind boundaries keep this linear). An accepted one resumes after its (trimmed) end.
+                pos = match.start() + 1
+                start, end = match.span(pattern.group)
+                if start < 0 or end <= start:
+                    continue
+                trimmed = self.trim(text, start, end)
+                if trimmed is None:
+                    continue
+                start, end = trimmed
+                score = self.validate(text, start, end, pattern)
+                if score is not None:
+                    pos = max(end, pos)
+                    yield Span(start, end, self.label, min(score, 1.0))
+
+    def analyze_tokens(self, text: str, tokens: list[Token], lower: str | None = None) -> Iterator[Span]:
+        """Same as :meth:`analyze`, given the engine's shared word tokens (used by word-based recognizers)."""
+        return self.analyze(text, lower)
+
+    def validate(self, text: str, start: int, end: int, pattern: Pattern) -> float | None:
+        """Return the candidate's score, or None to reject it. Default: pattern score plus context boost."""
+        return pattern.score + self.context_bonus(text, start, end)
+
+    def trim(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """Adjust a candidate's bounds (e.g. drop trailing punctuation) or reject it with None."""
+        return start, end
+
+    def has_context(
+        self, text: str, start: int, end: int, before: int | None = None, after: int = 16
+    ) -> bool:
+        if self._context is None:
+            return False
+        window = self.context_window if before is None else before
+        return (
+            self._context.search(text, max(0, start - window), start) is not None
+            or self._context.search(text, end, min(len(text), end + after)) is not None
+        )
+
+    def context_bonus(self, text: str, start: int, end: int) -> float:
+        return self.context_boost if self.has_context(text, start, end) else 0.0
+
+
+def digits_of(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value``'s character distribution."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+# Words that mark a nearby number as a business reference (order, ticket, ...), not a personal identifier.
+BUSINESS_WORDS = re.compile(
+    r"(?i)\b(?:order|invoice|ticket|tracking|transaction|ref|reference|sku|build|version|item|product|case|"
+    r"request|issue|pr|commit|job|batch|serial|model|part|po|shipment|confirmation|parcel|booking|error)\b"
+)
+
+PLACEHOLDER_HINTS: tuple[str, ...] = (
+    "xxxx",
+    "your",
+    "example",
+    "sample",
+    "dummy",
+    "placeholder",
+    "redacted",
+    "changeme",
+    "insert",
+    "fake",
+    "test1234",
+    "abcdef",
+    "123456",
+    "0000",
+    "....",
+    "<",
+    ">",
+    "*",
+)
+
+
+def looks_like_placeholder(value: str) -> bool:
+    """True for documentation stand-ins: ``sk-xxxxxxxx``, ``YOUR_API_KEY``, ``AKIAIOSFODNN7EXAMPLE``."""
+    lower = value.lower()
+    if any(h in lower for h in PLACEHOLDER_HINTS):
+        return True
+    return len(set(lower)) < max(6, len(lower) // 5)

@@ -1,0 +1,166 @@
+"""LOCATION: postal addresses (street grammar in many languages, unit/PO-box lines, postcodes after a label)
+and place names (cities, countries) from the shipped place gazetteer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from bastion.pii.gazetteer import Gazetteer, load_gazetteer
+from bastion.pii.recognizers.base import Pattern, Recognizer
+from bastion.pii.recognizers.tokens import MAX_TOKENS, Token, tokenize
+from bastion.pii.span import Span
+
+_WORD = r"[^\W\d_][^\W\d_'\u2019.-]{0,30}"
+_NUM = r"\d{1,5}[A-Za-z]?"
+# "52 Huntly Street", "216 Karaiskaki Sq": the type word follows the name.
+_SUFFIXES = (
+    r"street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|square|sq|terrace|ter|"
+    r"way|parkway|pkwy|circle|cir|highway|hwy|crescent|cres|close|gardens|gdns|row|walk|hill|grove|park|"
+    r"mews|trail|trl|loop|pike|plaza|alley|view|ridge|heights|estate|flats|port|point|green|vale|"
+    r"rue|straße|strasse|str|weg|gasse|platz|allee|laan|straat|gracht|plein|vej|gade|gatan|vägen|veien|gata|"
+    r"vegur|utca|tér|út|körút|sokak|caddesi|cesta|ulica|ulice|náměstí|tie|katu|kuja|polku|gränd|torg|stræde"
+)
+# "Gordon Terrace", "Kishiev Squares": a capitalised name then a (capitalised) street type, no number.
+_NAMED_PLACE_TYPES = (
+    r"Street|Avenue|Road|Boulevard|Lane|Drive|Court|Place|Square|Squares|Terrace|Parkway|Circle|Highway|"
+    r"Crescent|Close|Gardens|Mews|Trail|Plaza|Alley|Heights|Crossroad|Crossing|Rapids|Bypass|Extensions?|"
+    r"Gateway|Prairie|Hills|Brook|Forges?|Junction|Meadows|Turnpike|Expressway|Freeway|Viaduct|Causeway"
+)
+# "Rue de Virton 38", "Rua Diadema 1903", "ul. Narewska 94": the type word comes first.
+_PREFIXES = (
+    r"rue|rua|via|viale|vicolo|calle|carrer|avenida|avda|av|avenue|boulevard|bd|bld|chemin|allée|impasse|place|"
+    r"piazza|piazzale|plaza|praça|travessa|largo|estrada|rodovia|camino|paseo|ronda|ul|ulica|al|aleja|pl|"
+    r"plac|os|osiedle|strada|str|bulevardul|calea|odos|leoforos|πλατεία|οδός|λεωφόρος|улица|ул|проспект"
+)
+# Finnish/Nordic/German/Dutch compounds: "Koskikatu 25", "Hlíðarvegur 97", "Mellemvej 32".
+_COMPOUND = (
+    r"katu|tie|kuja|polku|raitti|väylä|vegur|gata|gatan|vägen|veien|vei|vej|gade|stræde|straße|strasse|"
+    r"weg|gasse|platz|allee|laan|straat|gracht|plein|singel|kade|dreef|hof|utca|ulice|brekka|braut|stígur"
+)
+
+
+_COMPOUND_ENDINGS = tuple(_COMPOUND.split("|"))
+_PLACE_TRIGGERS = frozenset(
+    " ".join(
+        (
+            "in from to at near into visit visited visiting live lives lived living moved based located "
+            "city town village country of around across toward towards via where where:",
+        )
+    ).split()
+)
+
+
+class LocationRecognizer(Recognizer):
+    label = "LOCATION"
+    patterns = (
+        Pattern("street-suffix", rf"(?<![\w-]){_NUM},?\s(?:{_WORD}\s){{0,3}}(?i:{_SUFFIXES})\b\.?", 0.8),
+        Pattern(
+            "street-name",
+            rf"(?<![\w-])(?:[A-Z][^\W\d_]{{1,30}} ){{1,3}}(?:{_NAMED_PLACE_TYPES})(?![\w-])",
+            0.55,
+        ),
+        Pattern(
+            "street-prefix",
+            rf"(?<![\w-])(?i:{_PREFIXES})\.?\s(?:(?:{_WORD}|de|do|da|di|del|la)\s){{0,4}}"
+            rf"(?:{_WORD})(?:\s{_NUM}\b\.?)?",
+            0.6,
+        ),
+        # A word then a house number; ``validate`` keeps it if the word ends in a street-type compound.
+        Pattern("street-compound", rf"(?<![\w-])[^\W\d_]{{4,40}}\s{_NUM}\b\.?", 0.75),
+        Pattern(
+            "unit",
+            r"(?<![\w-])(?i:apt|apartment|suite|ste|unit|flat|po box|p\.o\. box|psc|box)\.?\s#?\d{1,6}"
+            r"(?![\w-])",
+            0.7,
+            needles=("apt", "apartment", "suite", "ste", "unit", "flat", "box", "psc"),
+        ),
+        Pattern(
+            "us-city-state-zip",
+            r"(?<![\w-])[A-Z][A-Za-z]{1,20}(?: [A-Z][A-Za-z]{1,20}){0,2}, [A-Z]{2} \d{5}"
+            r"(?:-\d{4})?(?![\w-])",
+            0.85,
+        ),
+        Pattern(
+            "postcode",
+            r"(?i:zip|zip code|postal code|postcode|post code|plz|cep|cap)\s{0,2}(?:is|:|#)?\s{0,2}"
+            r"([A-Z0-9]{2,5}(?:[ -][A-Z0-9]{2,4})?)(?![\w-])",
+            0.75,
+            1,
+            needles=("zip", "postal", "postcode", "post code", "plz", "cep", "cap"),
+        ),
+    )
+    place_context = re.compile(
+        r"(?i)\b(?:in|from|to|at|near|into|visit|visited|visiting|live|lives|lived|living|moved|based|located|"
+        r"city|town|village|country|of|around|across|toward|towards|via|where:?)\s{1,3}$"
+    )
+
+    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+        super().__init__()
+        self._gaz = gazetteer or load_gazetteer()
+
+    def validate(self, text: str, start: int, end: int, pattern: Pattern) -> float | None:
+        if pattern.name == "street-compound":
+            word = text[start:end].split(None, 1)[0].lower()
+            return pattern.score if len(word) > 4 and word.endswith(_COMPOUND_ENDINGS) else None
+        if pattern.name == "postcode":
+            return pattern.score if any(ch.isdigit() for ch in text[start:end]) else None
+        if pattern.name == "street-prefix":
+            return 0.8 if any(ch.isdigit() for ch in text[start:end]) else 0.45
+        return pattern.score
+
+    wants_tokens = True
+
+    def analyze(self, text: str, lower: str | None = None) -> Iterator[Span]:
+        return self.analyze_tokens(text, tokenize(text, MAX_TOKENS), lower)
+
+    def analyze_tokens(self, text: str, tokens: list[Token], lower: str | None = None) -> Iterator[Span]:
+        yield from super().analyze(text, lower)
+        yield from self._places(text, tokens)
+
+    def _places(self, text: str, tokens: list[Token]) -> Iterator[Span]:
+        gaz = self._gaz
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if not tok.capitalised or (len(tok.text) < 3 and not tok.shouting):
+                i += 1
+                continue
+            best = 0
+            for n in (4, 3, 2, 1) if tok.lower in gaz.place_heads else (1,):
+                if i + n > len(tokens):
+                    continue
+                last = tokens[i + n - 1]
+                if n > 1 and (last.end - tok.start > 60 or "\n" in text[tok.start : last.end]):
+                    continue
+                key = tok.lower if n == 1 else " ".join(t.lower for t in tokens[i : i + n])
+                if key in gaz.places and last.capitalised:
+                    best = n
+                    break
+            if not best:
+                i += 1
+                continue
+            end = tokens[i + best - 1].end
+            score = self._place_score(text, tok.start, best, tokens[i].lower)
+            if score is not None:
+                yield Span(tok.start, end, self.label, score)
+            i += best
+
+    def _place_score(self, text: str, start: int, n: int, lower: str) -> float | None:
+        gaz = self._gaz
+        window = text[max(0, start - 16) : start]
+        last = window.rstrip().rsplit(None, 1)[-1].lower() if window.strip() else ""
+        context = last in _PLACE_TRIGGERS and self.place_context.search(window) is not None
+        if n > 1:
+            return 0.75
+        if lower in gaz.common_words:
+            return (
+                0.6
+                if context and lower not in {"may", "will", "mobile", "reading", "bath", "split"}
+                else None
+            )
+        # Also a personal name ("Victoria", "Morales"): without a place context PERSON wins (0.45 < 0.5).
+        if gaz.is_name(lower):
+            return 0.75 if context else 0.45
+        return 0.75 if context else 0.6

@@ -1,0 +1,40 @@
+"""ORG: company names with a legal or business suffix ("Johnson Inc.", "Allstate Insurance Group") and
+"Name, Name and Name" partnerships."""
+
+from __future__ import annotations
+
+import re
+
+from bastion.pii.gazetteer import Gazetteer
+from bastion.pii.recognizers.base import Pattern, Recognizer
+
+_SUFFIX = (
+    r"Inc|Incorporated|LLC|L\.L\.C|Ltd|Limited|GmbH|AG|SA|S\.A|SAS|SARL|SpA|S\.p\.A|BV|B\.V|NV|N\.V|AB|ASA|Oy|"
+    r"A/S|ApS|plc|PLC|Corp|Corporation|Company|Co|Group|Holdings|Partners|Associates|LLP|LP|Bank|Insurance|"
+    r"University|Institute|Foundation|Solutions|Systems|Technologies|Labs|Consulting|Capital|Ventures|"
+    r"Industries|Enterprises|Agency|Hospital|Clinic|Orchestra|Society|Association|Trust|Pty"
+)
+_CAP = r"[A-Z][\w&'\u2019-]{1,30}"
+
+
+class OrgRecognizer(Recognizer):
+    label = "ORG"
+    prefilter = r"[A-Z]"
+    patterns = (
+        Pattern("suffix", rf"(?<![\w-])(?:{_CAP}(?:,? (?:and|&) | |, )){{1,4}}(?:{_SUFFIX})\b\.?", 0.8),
+        Pattern("partnership", rf"(?<![\w-]){_CAP}, {_CAP},? (?:and|&) {_CAP}(?![\w-])", 0.9),
+        Pattern("sons", rf"(?<![\w-]){_CAP}(?: (?:and|&) (?:Sons|Daughters|Partners|Co\.?))(?![\w-])", 0.75),
+    )
+
+    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+        super().__init__()
+        self._first_names = gazetteer.first_names if gazetteer is not None else frozenset()
+
+    def validate(self, text: str, start: int, end: int, pattern: Pattern) -> float | None:
+        if pattern.name == "partnership":
+            if text[max(0, start - 3) : start].rstrip().endswith(":"):
+                return None  # "our founders: Kónya, Becker and Vasquez" lists people
+            words = re.findall(r"[^\W\d_][\w'\u2019-]*", text[start:end])
+            if any(w.lower() in self._first_names for w in words if w not in {"and"}):
+                return None  # "Kevin, Brittany and Terri": given names, so people
+        return pattern.score

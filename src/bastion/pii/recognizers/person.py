@@ -1,0 +1,351 @@
+"""PERSON: runs of capitalised words scored with name gazetteers, salutations and sentence context.
+
+Data: given/family-name lists (``data/first_names.txt``, ``data/last_names.txt``), frequent English words
+(which demote names such as "Will" or "Grant"), name particles, titles and context phrases. No model needed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from bastion.pii.gazetteer import Gazetteer, load_gazetteer
+from bastion.pii.recognizers.base import Recognizer
+from bastion.pii.recognizers.tokens import MAX_TOKENS, Token, tokenize
+from bastion.pii.span import Span
+
+PARTICLES = frozenset(
+    " ".join(
+        ("van von de da del della der den di du la le bin ibn al el ten ter dos das do y zu af mac st",)
+    ).split()
+)
+# Capitalised words that start sentences or headings and are never names on their own.
+NOT_NAMES = frozenset(
+    " ".join(
+        (
+            "i the a an my our your his her their this that these dear hi hello hey thanks regards mr "
+            "mrs ms dr prof sir monday tuesday wednesday thursday friday saturday sunday january "
+            "february march april june july august september october november december street road "
+            "avenue suite apt inc ltd llc name phone email e-mail mobile address date user bot ok yes "
+            "no not please when where what who how why if is it its he she we they you us him them "
+            "can do does did",
+        )
+    ).split()
+)
+# Place-type and organisation-type words: a capitalised run containing one is an address or a company.
+ADDRESS_WORDS = frozenset(
+    " ".join(
+        (
+            "rue rua via viale calle carrer avenida avda avenue av boulevard piazza plaza praça "
+            "street st road rd lane drive court square squares sq place way park ul ulica str straße "
+            "strasse weg laan straat travessa largo camino paseo quinta alley branch bridge brook "
+            "brooks bypass camp canyon cape causeway center centre circle cliff club common corner "
+            "course cove creek crescent crest crossing crossroad curve dale dam divide estate "
+            "expressway extension extensions falls ferry fields flat flats ford forest forge forges "
+            "fork fort freeway gardens gateway glen grove harbor harbour haven heights highway hills "
+            "hollow inlet island islands isle junction knoll lakes landing lodge loop mall manor "
+            "meadow meadows mews mill mills motorway mount mountain orchard oval overpass parkway "
+            "pass passage path pike pines plains point port prairie ramp ranch rapids ridge river "
+            "route row shoal shore skyway springs spur station stravenue stream summit terrace "
+            "throughway trace track trail tunnel turnpike underpass valley viaduct view village ville "
+            "vista walk wells close rise orchestra band inc ltd llc corp corporation company group "
+            "holdings partners associates bank university institute foundation solutions systems "
+            "technologies labs consulting capital ventures industries enterprises agency hospital "
+            "clinic society association trust stripes records cite cité greens forks cliffs radial",
+        )
+    ).split()
+)
+# Names that are also everyday words; Title-case alone does not make them names (headlines, song titles).
+WORDY_NAMES = frozenset(
+    " ".join(
+        (
+            "will may can back day love baby power hope white black green brown young key park long "
+            "little king queen prince princess lord major general judge page hall church house field "
+            "wood stone bell case price rich star sun summer winter spring autumn faith joy chance "
+            "sky rain storm river lake hill north south east west english french german royal new old "
+            "big best free good great happy lucky true sweet honey gold silver rock art music angel "
+            "pop dance jazz soul blues don see said so secretly all my me",
+        )
+    ).split()
+)
+# Verbs that, right after an unknown capitalised word, say it names a person ("Quionia is from ...").
+_PERSON_VERB_AFTER = re.compile(
+    r" (?:spent|lives|lived|shouted|whispered|was born|is from|had given|began)\b"
+)
+_POSSESSIVE_BEFORE = re.compile(r"(?:'s|\u2019s) $")
+_HOUSE_NUMBER_BEFORE = re.compile(r"(?:(?<![\d.,:/-])\d{1,6}|\bUSN[SV]|\bUSCGC|\bC/) $")
+_HOUSE_NUMBER_AFTER = re.compile(r" (?:\d{1,5}[A-Za-z]?\b(?![.,:/]\d)|(?:u|utca|str|st)\.)")
+_DETERMINER_BEFORE = re.compile(r"(?i)\b(?:the|a|an|this|that|these|those|our|your|my|its)\s$")
+_CONTEXT_BEFORE = re.compile(
+    r"(?i)(?:\b(?:name\s?(?:is|was|:|\?)|names?:|i\s?am|i'm|called|named|call\s+me|signed|contact|patient|customer|"
+    r"client|employee|user|author|by|cc|attn|from|dear|hi|hello|hey|thanks|thank\s+you|regards|sincerely|cheers|"
+    r"mr|mrs|ms|mx|miss|dr|prof|sir|madam|mister|herr|frau|mme|mlle|señor|señora|sr|sra|with|and|met|ask|tell|"
+    r"for|to|about|student|teacher|doctor|nurse|manager|colleague|friend|husband|wife|son|daughter|mother|"
+    r"father|brother|sister|mom|dad|uncle|aunt|boss|candidate|applicant|tenant|owner|holder|recipient|"
+    r"sender|witness|suspect|victim|member|guest|passenger|driver|artist|singer|actor|actress|director|"
+    r"writer|novelist|poet|player|coach|ceo|cto|founder)\.?|[:,])\s{0,4}$"
+)
+_STRONG_BEFORE = re.compile(
+    r"(?i)(?:\b(?:name\s?(?:is|was|:|\?)|names?:|i\s?am|i'm|called|named|call\s+me|signed|dear|hi|hello|hey|"
+    r"thanks|regards|sincerely|cheers|mr|mrs|ms|mx|miss|dr|prof|sir|madam|mister|herr|frau|mme|mlle|señor|"
+    r"señora|sr|sra|user:|by|attn|says|said|asked|told|starring|featuring)\.?|name:)\s{0,4}$"
+)
+_CONTEXT_AFTER = re.compile(
+    r"^(?:'s|\u2019s|:\s?[\"A-Z]|\s(?:said|says|wrote|writes|told|tells|asked|asks|replied|is|was|spent|shouted|"
+    r"who|has|had|will|"
+    r"would|thinks|lives|works|was\s+born|\()|\s?,\s(?:the|a|an|our|my|who)\s)",
+    re.IGNORECASE,
+)
+# Last words of the context phrases above: the context regexes run only when the preceding word is one.
+_TRIGGERS = frozenset(
+    " ".join(
+        (
+            "is was am i'm me name names called named signed contact patient customer client employee "
+            "user author by cc attn from dear hi hello hey thanks you regards sincerely cheers mr mrs ms "
+            "mx miss dr prof sir madam mister herr frau mme mlle señor señora sr sra with and met ask "
+            "tell for to about student teacher doctor nurse manager colleague friend husband wife son "
+            "daughter mother father brother sister mom dad uncle aunt boss candidate applicant tenant "
+            "owner holder recipient sender witness suspect victim member guest passenger driver artist "
+            "singer actor actress director writer novelist poet player coach ceo cto founder the a an "
+            "says said asked told starring featuring "
+            "this that these those our your my its",
+        )
+    ).split()
+)
+
+
+def _before(text: str, start: int) -> str | None:
+    """The 24 characters before ``start`` if they end in a context trigger word or ':'/',' (else None)."""
+    window = text[max(0, start - 24) : start]
+    stripped = window.rstrip()
+    if not stripped:
+        return None
+    if stripped[-1] in ":,":
+        return window
+    last = stripped.rsplit(None, 1)[-1].lower().rstrip(".?!;")
+    return window if last in _TRIGGERS else None
+
+
+def _glued_to_digits(text: str, tok: Token) -> bool:
+    """ "Ab1Ab1", "x86": letters stuck to digits are codes, not names."""
+    return (tok.end < len(text) and text[tok.end].isdigit()) or (
+        tok.start > 0 and text[tok.start - 1].isdigit()
+    )
+
+
+def _could_be_unknown_name(text: str, start: int, end: int, word: Token, gaz: Gazetteer) -> bool:
+    before = _before(text, start)
+    if before is not None and _STRONG_BEFORE.search(before):
+        return True
+    return (
+        len(word.text) >= 4
+        and word.lower not in gaz.common_words
+        and bool(_PERSON_VERB_AFTER.match(text, end))
+    )
+
+
+class PersonRecognizer(Recognizer):
+    label = "PERSON"
+
+    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+        super().__init__()
+        self._gaz = gazetteer or load_gazetteer()
+
+    wants_tokens = True
+
+    def analyze(self, text: str, lower: str | None = None) -> Iterator[Span]:
+        return self.analyze_tokens(text, tokenize(text, MAX_TOKENS), lower)
+
+    def analyze_tokens(self, text: str, tokens: list[Token], lower: str | None = None) -> Iterator[Span]:
+        i = 0
+        while i < len(tokens):
+            run = self._run_from(text, tokens, i)
+            if not run:
+                i += 1
+                continue
+            span = self._score_run(text, run)
+            if span is not None:
+                yield span
+            i += max(len(run), 1)
+
+    def _candidate(self, tok: Token) -> bool:
+        if tok.initial:
+            return tok.dotted or tok.text not in {"I", "A"}
+        if tok.lower in NOT_NAMES or len(tok.text) > 30:
+            return False
+        if not tok.capitalised:
+            return False
+        if tok.shouting:
+            return self._gaz.is_name(tok.lower)
+        return self._gaz.is_name(tok.lower) or tok.lower not in self._gaz.common_words
+
+    def _run_from(self, text: str, tokens: list[Token], i: int) -> list[Token]:
+        first = tokens[i]
+        if _glued_to_digits(text, first):
+            return []
+        if not self._candidate(first) or (
+            first.initial and first.dotted is False and first.text in {"A", "I"}
+        ):
+            return self._lower_pair(text, tokens, i) or self._lower_after_intro(text, first)
+        run = [first]
+        j = i + 1
+        while j < len(tokens) and len(run) < 5:
+            tok, prev = tokens[j], run[-1]
+            between = text[prev.end : tok.start]
+            if between not in {" ", ". "} or (between == ". " and not prev.initial):
+                break
+            if (
+                tok.lower in PARTICLES
+                and not tok.capitalised
+                and j + 1 < len(tokens)
+                and self._candidate(tokens[j + 1])
+                and text[tok.end : tokens[j + 1].start] == " "
+            ):
+                run.extend((tok, tokens[j + 1]))
+                j += 2
+                continue
+            if not self._candidate(tok):
+                break
+            run.append(tok)
+            j += 1
+        while run and (run[-1].lower in PARTICLES or (run[-1].initial and len(run) > 1 and run[-1].dotted)):
+            run.pop()
+        return run
+
+    def _lower_pair(self, text: str, tokens: list[Token], i: int) -> list[Token]:
+        """``leone mazzi``, ``codey m ross``: a lower-case given name, an optional initial, then a family name
+        (or any word that is not an English word); the given name must not be an English word either."""
+        gaz = self._gaz
+        a = tokens[i]
+        if a.capitalised or len(a.text) < 3 or a.lower not in gaz.first_names or a.lower in gaz.common_words:
+            return []
+        run = [a]
+        j = i + 1
+        if (
+            j < len(tokens)
+            and tokens[j].initial is False
+            and len(tokens[j].text) == 1
+            and text[a.end : tokens[j].start] == " "
+        ):
+            run.append(tokens[j])
+            j += 1
+        if j >= len(tokens):
+            return []
+        b = tokens[j]
+        gap = text[run[-1].end : b.start]
+        if b.capitalised or gap not in {" ", ". "} or len(b.text) < 3 or b.lower in gaz.common_words:
+            return []
+        if b.lower in gaz.last_names or (b.lower not in gaz.first_names and b.lower not in gaz.places):
+            return [*run, b]
+        return []
+
+    def _lower_after_intro(self, text: str, tok: Token) -> list[Token]:
+        """``my name is nina``: a lower-case given name right after a strong introduction."""
+        if tok.capitalised or not self._gaz.is_name(tok.lower) or tok.lower in self._gaz.common_words:
+            return []
+        before = _before(text, tok.start)
+        return [tok] if before is not None and _STRONG_BEFORE.search(before) else []
+
+    def _score_run(self, text: str, run: list[Token]) -> Span | None:
+        gaz = self._gaz
+        words = [t for t in run if not t.initial and t.lower not in PARTICLES]
+        if not words:
+            return None
+        start, end = run[0].start, run[-1].end
+        if run[-1].initial and run[-1].dotted:
+            end += 1
+        hits = [t for t in words if gaz.is_name(t.lower)]
+        if not hits and len(words) == 1 and not _could_be_unknown_name(text, start, end, words[0], gaz):
+            return None  # fast exit: an unknown single word needs a strong context or a person verb
+        # A name that is also an English word ("Mary", "Grant") counts as strong when Title-case mid-sentence.
+        mid_sentence = not self._at_sentence_start(text, start)
+        strong = [
+            t
+            for t in hits
+            if t.lower not in gaz.common_words
+            or (mid_sentence and t.capitalised and not t.shouting and t.lower not in WORDY_NAMES)
+        ]
+        before = _before(text, start)
+        strong_context = before is not None and _STRONG_BEFORE.search(before) is not None
+        # "Gordon Terrace", "Rua Diadema", "Hall Orchestra": a street/organisation type word first or last.
+        if (
+            len(words) > 1
+            and not strong_context
+            and (words[-1].lower in ADDRESS_WORDS or words[0].lower in ADDRESS_WORDS)
+        ):
+            return None
+        context = (
+            strong_context
+            or (before is not None and _CONTEXT_BEFORE.search(before) is not None)
+            or bool(_CONTEXT_AFTER.search(text[end : end + 16]))
+        )
+        if not strong_context and (
+            (not strong and before is not None and _DETERMINER_BEFORE.search(before)) or self._is_place(run)
+        ):
+            return None
+        if not hits and _POSSESSIVE_BEFORE.search(text, max(0, start - 3), start):
+            return None  # "Yefremova's Cautionary Tales": a title, not a second person
+        person_verb = (
+            len(words) == 1
+            and len(words[0].text) >= 4
+            and words[0].lower not in gaz.common_words
+            and _PERSON_VERB_AFTER.match(text, end) is not None
+        )
+        score = self._score(words, hits, strong, (context, strong_context or person_verb), len(run))
+        if score is None:
+            return None
+        # "5850 Jana Nerudy 894", "USNS Bergman": a name-like run inside an address is a street or ship.
+        if _HOUSE_NUMBER_BEFORE.search(text, max(0, start - 8), start) or _HOUSE_NUMBER_AFTER.match(
+            text, end
+        ):
+            return Span(start, end, "LOCATION", score)
+        return Span(start, end, self.label, score)
+
+    def _score(
+        self,
+        words: list[Token],
+        hits: list[Token],
+        strong: list[Token],
+        contexts: tuple[bool, bool],
+        run_length: int,
+    ) -> float | None:
+        gaz = self._gaz
+        context, strong_context = contexts
+        if not words[0].capitalised:
+            return 0.55
+        if len(words) >= 2:
+            if all(t.shouting for t in words) and not strong_context:
+                return 0.85 if len(strong) == len(words) else None
+            if strong or (words[0].lower in gaz.first_names and words[-1].lower in gaz.last_names):
+                return 0.85
+            if hits or strong_context:
+                return 0.7 if strong_context else (0.6 if context else 0.45)
+            if not any(t.lower in gaz.common_words for t in words):
+                return 0.55  # capitalisation pattern alone: unknown Title-case words in a row
+            return None
+        word = words[0]
+        if word.shouting and not strong_context:
+            return None
+        if strong:
+            score = 0.8 if context else 0.6
+        elif hits:
+            score = 0.7 if context else 0.0
+        else:
+            score = 0.6 if strong_context else 0.0
+        if run_length == 1 and word.lower in gaz.places and not context:
+            score -= 0.1
+        return score if score > 0 else None
+
+    def _is_place(self, run: list[Token]) -> bool:
+        """A run that names a place: multi-word place names, or single words that are not given names."""
+        phrase = " ".join(t.lower for t in run)
+        if phrase in self._gaz.countries:
+            return True
+        if phrase not in self._gaz.places:
+            return False
+        return len(run) > 1 or not self._gaz.is_name(phrase)
+
+    @staticmethod
+    def _at_sentence_start(text: str, start: int) -> bool:
+        before = text[max(0, start - 3) : start].rstrip(" ")
+        return not before or before[-1] in ".!?\n:\"'"

@@ -1,0 +1,59 @@
+"""The detection result type and the rule that turns overlapping candidates into a clean, sorted span list."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+LABELS: tuple[str, ...] = (
+    "PERSON",
+    "EMAIL",
+    "PHONE",
+    "SSN",
+    "CREDIT_CARD",
+    "IBAN",
+    "IP_ADDRESS",
+    "LOCATION",
+    "DATE_TIME",
+    "ID_NUMBER",
+    "URL",
+    "SECRET",
+    "ORG",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A detected entity: ``text[start:end]`` is labelled ``label`` with confidence ``score`` (0..1)."""
+
+    start: int
+    end: int
+    label: str
+    score: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {"start": self.start, "end": self.end, "label": self.label, "score": round(self.score, 3)}
+
+
+def resolve_overlaps(candidates: Iterable[Span]) -> list[Span]:
+    """Keep the best of overlapping candidates (higher score, longer, earlier); return sorted by start.
+
+    Greedy in priority order; each accepted span is checked only against its sorted neighbours, so the cost
+    is O(n log n) in the number of candidates.
+    """
+    ranked = sorted(candidates, key=lambda s: (-s.score, s.start - s.end, s.start))
+    accepted: list[Span] = []
+    starts: list[int] = []
+
+    for span in ranked:
+        if span.end <= span.start:
+            continue
+        i = bisect_left(starts, span.start)
+        if i > 0 and accepted[i - 1].end > span.start:
+            continue
+        if i < len(accepted) and accepted[i].start < span.end:
+            continue
+        insort(starts, span.start)
+        accepted.insert(i, span)
+    return accepted
