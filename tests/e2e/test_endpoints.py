@@ -199,14 +199,16 @@ async def test_concurrent_streams(async_openai_client: AsyncOpenAIFactory) -> No
 
 
 @pytest.mark.parametrize("behaviour", ["die", "truncate"])
-def test_responses_stream_broken_mid_way_raises(openai_client: OpenAIFactory, behaviour: str) -> None:
-    events = openai_client().responses.create(model=f"openai-{behaviour}", input="a b c d", stream=True)
-    seen = []
-    with pytest.raises(openai.APIError):
-        for ev in events:
-            seen.append(ev.type)
+def test_responses_stream_broken_mid_way_ends_with_error_event(
+    openai_client: OpenAIFactory, behaviour: str
+) -> None:
+    """The gateway ends a broken Responses stream with the API's own `error` event (as a provider would)."""
+    events = list(openai_client().responses.create(model=f"openai-{behaviour}", input="a b c d", stream=True))
+    seen = [ev.type for ev in events]
     assert seen[0] == "response.created"
     assert "response.completed" not in seen
+    assert seen[-1] == "error"
+    assert "stream" in events[-1].message  # type: ignore[union-attr]
 
 
 def test_responses_stream_provider_error_event_reaches_the_client(openai_client: OpenAIFactory) -> None:

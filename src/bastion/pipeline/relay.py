@@ -31,7 +31,11 @@ def _finished(wire: str, operation: str, ev: SseEvent) -> bool:
         if ev.raw == b"[DONE]":
             return True
         choices = data.get("choices") if isinstance(data, dict) else None
-        return bool(choices) and any(isinstance(c, dict) and c.get("finish_reason") for c in choices)
+        if choices:
+            for c in choices:
+                if isinstance(c, dict) and c.get("finish_reason"):
+                    return True
+        return False
     if wire == "gemini" and isinstance(data, dict):
         feedback = data.get("promptFeedback")
         if isinstance(feedback, dict) and feedback.get("blockReason"):
@@ -42,8 +46,8 @@ def _finished(wire: str, operation: str, ev: SseEvent) -> bool:
 
 def _upstream_error(wire: str, ev: SseEvent) -> str | None:
     data = ev.data
-    if ev.event == "error" or (isinstance(data, dict) and isinstance(data.get("error"), dict | str)):
-        err = data.get("error") if isinstance(data, dict) else None
+    err = data.get("error") if isinstance(data, dict) else None
+    if ev.event == "error" or isinstance(err, (dict, str)):
         if isinstance(err, dict):
             return str(err.get("message") or "the provider reported an error mid-stream")
         return str(err or "the provider reported an error mid-stream")
@@ -54,7 +58,8 @@ class StreamRelay:
     def __init__(self, codecs: dict[str, Codec], ctx: RequestContext, wire: str, target: Target) -> None:
         self.ctx = ctx
         self.wire = wire
-        self.same = wire == ctx.wire or ctx.operation == "responses"
+        self.operation = ctx.operation
+        self.same = wire == ctx.wire or self.operation == "responses"
         opts = ctx.body.get("stream_options")
         self.include_usage = isinstance(opts, dict) and bool(opts.get("include_usage"))
         self.encoder: StreamEncoder = codecs[ctx.wire].stream_encoder(ctx.model, self.include_usage)
@@ -63,6 +68,10 @@ class StreamRelay:
             self.tracker: Any = ResponsesUsageTracker()
         else:
             self.tracker = codecs[wire].usage_tracker() if self.same else None
+        # same-format OpenAI chat: the usage-only chunk (asked for by the gateway) is dropped unless asked for
+        self.drop_usage_chunk = (
+            self.same and not self.include_usage and wire == "openai" and self.operation == "chat"
+        )
         self.finished = False
         self.terminated = False
         self.upstream_error: str | None = None
@@ -104,11 +113,14 @@ class StreamRelay:
                 await aclose()
 
     def _fail(self, err: GatewayError) -> list[SseEvent]:
+        if self.ctx.operation == "responses":  # the Responses API's own stream error event
+            data = {"type": "error", "code": err.code, "message": err.message, "param": err.param}
+            return [SseEvent("error", data)]
         etype = err.anthropic_type if self.ctx.flavor == "anthropic" else err.openai_type
         return self.encoder.error(err.message, etype)
 
     def _on_event(self, ev: SseEvent) -> Iterable[SseEvent]:
-        if _finished(self.wire, self.ctx.operation, ev):
+        if not self.finished and _finished(self.wire, self.operation, ev):
             self.finished = True
         err = _upstream_error(self.wire, ev)
         if err is not None:
@@ -117,7 +129,7 @@ class StreamRelay:
             self.tracker.track(ev)
             if ev.raw == b"[DONE]" or ev.event == "message_stop":
                 self.terminated = True
-            if not self.include_usage and self.wire == "openai" and self.ctx.operation == "chat":
+            if self.drop_usage_chunk:
                 data = ev.data
                 if isinstance(data, dict) and not data.get("choices") and data.get("usage"):
                     return ()
