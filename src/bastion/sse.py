@@ -46,17 +46,17 @@ class SseParser:
         buf = self._buf + chunk if self._buf else chunk
         if b"\r" in buf:
             buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        blocks = buf.split(b"\n\n")
+        self._buf = blocks.pop()  # the incomplete tail (b"" when the chunk ended on an event boundary)
         out: list[SseEvent] = []
-        start = 0
-        while True:
-            end = buf.find(b"\n\n", start)
-            if end < 0:
-                break
-            ev = _parse_block(buf[start:end])
+        for block in blocks:
+            if block.startswith(b"data: ") and b"\n" not in block:  # the common one-line event
+                raw = block[6:]
+                out.append(SseEvent(None, _load(raw), raw))
+                continue
+            ev = _parse_block(block)
             if ev is not None:
                 out.append(ev)
-            start = end + 2
-        self._buf = buf[start:]
         return out
 
     def close(self) -> list[SseEvent]:
@@ -81,12 +81,13 @@ def _parse_block(block: bytes) -> SseEvent | None:
     if not data_lines:
         return None
     raw = data_lines[0] if len(data_lines) == 1 else b"\n".join(data_lines)
-    data: Any
+    return SseEvent(event, _load(raw), raw)
+
+
+def _load(raw: bytes) -> Any:
     if raw == b"[DONE]":
-        data = None
-    else:
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            data = None
-    return SseEvent(event, data, raw)
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None

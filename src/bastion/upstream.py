@@ -32,7 +32,7 @@ class UpstreamResponse:
 class Upstream:
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
-        self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}
+        self._timeouts: dict[int, tuple[Timeouts, aiohttp.ClientTimeout]] = {}
         self.demo = DemoServer()
 
     async def start(self) -> None:
@@ -50,12 +50,12 @@ class Upstream:
             self._session = None
 
     def _client_timeout(self, t: Timeouts) -> aiohttp.ClientTimeout:
-        ct = self._timeouts.get(t)
-        if ct is None:
-            ct = aiohttp.ClientTimeout(
-                total=None, connect=t.connect, sock_connect=t.connect, sock_read=t.idle
-            )
-            self._timeouts[t] = ct
+        # keyed by identity: hashing a (frozen pydantic) Timeouts on every request costs more than the rest
+        cached = self._timeouts.get(id(t))
+        if cached is not None and cached[0] is t:
+            return cached[1]
+        ct = aiohttp.ClientTimeout(total=None, connect=t.connect, sock_connect=t.connect, sock_read=t.idle)
+        self._timeouts[id(t)] = (t, ct)
         return ct
 
     async def send(self, provider: ProviderConfig, req: UpstreamRequest, stream: bool) -> UpstreamResponse:
@@ -64,27 +64,32 @@ class Upstream:
         assert self._session is not None, "Upstream.start() was not awaited"
         t = provider.timeouts
         deadline = time.monotonic() + t.total
+        reading = False  # False: waiting for the status and headers; True: reading the body
         try:
-            async with asyncio.timeout(min(t.first_byte, t.total)):
+            # one timer for both phases (rescheduled to the total deadline once the headers are in)
+            async with asyncio.timeout(min(t.first_byte, t.total)) as timer:
                 resp = await self._session.request(
                     req.method, req.url, data=req.body, headers=req.headers, timeout=self._client_timeout(t)
                 )
+                ctype = resp.headers.get("Content-Type", "")
+                if stream and resp.status < 300 and ctype.startswith("text/event-stream"):
+                    return UpstreamResponse(resp.status, ctype, chunks=self._relay(provider, resp, deadline))
+                reading = True
+                timer.reschedule(asyncio.get_running_loop().time() + max(0.0, deadline - time.monotonic()))
+                try:
+                    body = await resp.read()
+                finally:
+                    resp.release()
         except TimeoutError:
+            if reading:
+                raise GatewayTimeout(f"provider {provider.name} did not finish in time") from None
             raise GatewayTimeout(f"provider {provider.name} did not answer in time") from None
         except aiohttp.ClientError as exc:
+            if reading:
+                raise BadGateway(
+                    f"provider {provider.name} failed mid-response: {type(exc).__name__}"
+                ) from None
             raise BadGateway(f"could not reach provider {provider.name}: {type(exc).__name__}") from None
-        ctype = resp.headers.get("Content-Type", "")
-        if stream and resp.status < 300 and ctype.startswith("text/event-stream"):
-            return UpstreamResponse(resp.status, ctype, chunks=self._relay(provider, resp, deadline))
-        try:
-            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
-                body = await resp.read()
-        except TimeoutError:
-            raise GatewayTimeout(f"provider {provider.name} did not finish in time") from None
-        except aiohttp.ClientError as exc:
-            raise BadGateway(f"provider {provider.name} failed mid-response: {type(exc).__name__}") from None
-        finally:
-            resp.release()
         return UpstreamResponse(resp.status, ctype, body=body, headers=_keep_headers(resp))
 
     async def _relay(

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import Any
 
 import orjson
 from aiohttp import web
 
 from bastion.config.schema import ServerSettings
 from bastion.context import RequestContext
+from bastion.sse import SseEvent
+
+_TERMINAL = frozenset(
+    {"message_stop", "response.completed", "response.incomplete", "response.failed", "error"}
+)
 
 
 def _headers(ctx: RequestContext, settings: ServerSettings) -> dict[str, str]:
-    headers = {"x-request-id": ctx.request_id}
+    headers = {"x-request-id": ctx.request_id, **ctx.response_headers}
     if settings.overhead_header:
         headers["x-bastion-overhead-ms"] = f"{ctx.overhead_ms():.3f}"
     if settings.target_header and ctx.target is not None:
@@ -20,9 +27,26 @@ def _headers(ctx: RequestContext, settings: ServerSettings) -> dict[str, str]:
     return headers
 
 
-async def respond(request: web.Request, ctx: RequestContext, settings: ServerSettings) -> web.StreamResponse:
+def is_terminal(ev: SseEvent) -> bool:
+    """The event that tells a client its answer is complete (or failed): held back until `seal` ran."""
+    return ev.raw == b"[DONE]" or ev.event in _TERMINAL
+
+
+def _no_seal(ctx: RequestContext) -> None:
+    return None
+
+
+async def respond(
+    request: web.Request,
+    ctx: RequestContext,
+    settings: ServerSettings,
+    seal: Callable[[RequestContext], None] = _no_seal,
+) -> web.StreamResponse:
+    """`seal(ctx)` runs right before the last bytes go out: before the body is handed over, or before a
+    stream's terminal event(s) (`[DONE]`, `message_stop`, `response.completed`, ...) are written."""
     if ctx.events is None:
         body = ctx.response_raw if ctx.response_raw is not None else orjson.dumps(ctx.response)
+        seal(ctx)
         return web.Response(
             body=body, status=ctx.status, content_type="application/json", headers=_headers(ctx, settings)
         )
@@ -39,13 +63,95 @@ async def respond(request: web.Request, ctx: RequestContext, settings: ServerSet
         await resp.prepare(request)
         ctx.first_byte_ns = time.perf_counter_ns()
         try:
-            if first is not None:
-                await resp.write(first.encode())
-            async for ev in events:
-                await resp.write(ev.encode())
+            held = await _relay(resp, first, events)
+            seal(ctx)
+            if held:
+                await resp.write(b"".join([ev.encode() for ev in held]))
             await resp.write_eof()
         except ConnectionResetError:
             ctx.annotations["client_cancelled"] = True
         return resp
     finally:
         await events.aclose()  # type: ignore[attr-defined]
+
+
+async def _relay(
+    resp: web.StreamResponse, first: SseEvent | None, events: AsyncIterator[SseEvent]
+) -> list[SseEvent]:
+    """Writes the events as they come, except the terminal one and what follows it: those are returned
+    (held until `seal` ran).
+
+    Events the producer hands over without waiting (e.g. the twenty events of one upstream network read)
+    are written together, one write (one syscall) instead of one each; whatever is pending is written
+    before the producer waits for the network again, so no event is held back waiting for another."""
+    pending: list[bytes] = []
+    held: list[SseEvent] = []
+    ev = first
+    while True:
+        if ev is not None:
+            if held or is_terminal(ev):
+                held.append(ev)
+            else:
+                pending.append(ev.encode())
+        step = events.__anext__()
+        try:
+            fut = step.send(None)  # run the producer until it has an event or has to wait
+        except StopIteration as ready:
+            ev = ready.value
+            continue
+        except StopAsyncIteration:
+            break
+        if pending:  # it has to wait: send what we have first
+            data = b"".join(pending) if len(pending) > 1 else pending[0]
+            pending.clear()
+            try:
+                await resp.write(data)
+            except BaseException:
+                _close(step)
+                raise
+        try:
+            ev = await _Resume(step, fut)
+        except StopAsyncIteration:
+            break
+    if pending:
+        await resp.write(b"".join(pending))
+    return held
+
+
+class _Resume:
+    """Finishes awaiting `step` (an `__anext__()` awaitable already run to its first suspension, where
+    it yielded `fut`) exactly as `await step` would have from there."""
+
+    __slots__ = ("_fut", "_step")
+
+    def __init__(self, step: Any, fut: Any) -> None:
+        self._step = step
+        self._fut = fut
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        step, fut = self._step, self._fut
+        while True:
+            try:
+                sent = yield fut
+            except GeneratorExit:
+                _close(step)
+                raise
+            except BaseException as exc:  # e.g. cancellation: delivered where the producer waits
+                try:
+                    fut = step.throw(exc)
+                except StopIteration as ready:
+                    return ready.value
+            else:
+                try:
+                    fut = step.send(sent)
+                except StopIteration as ready:
+                    return ready.value
+
+
+def _close(step: Any) -> None:
+    """The producer is suspended inside `step` and will not be resumed (the write failed, or the task
+    is being torn down): close it there, as `aclose()` would have at a `yield`."""
+    try:
+        step.throw(GeneratorExit)
+    except BaseException:  # GeneratorExit (closed) or its own failure; the caller raises the original
+        return
