@@ -91,7 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _plugins() -> list:  # type: ignore[type-arg]
     """Sub-command groups from other packages (each module exposes `register(subparsers)`)."""
     found = []
-    for module in ("bastion.pii.cli",):
+    for module in (
+        "bastion.pii.cli",
+        "bastion.identity.cli",
+        "bastion.audit.cli",
+        "bastion.policy.cli",
+        "bastion.cost.cli",
+    ):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:

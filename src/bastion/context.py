@@ -5,12 +5,17 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bastion.config.limits import Budget, RateLimits
 from bastion.config.schema import ModelEntry, ProviderConfig
 from bastion.errors import GatewayError
 from bastion.sse import SseEvent
 from bastion.usage import Usage
+
+if TYPE_CHECKING:
+    from bastion.routing.constraints import RouteConstraints
+    from bastion.routing.plan import RoutePlan
 
 # Inbound APIs: id -> (wire format of the body, error flavor, operation)
 APIS: dict[str, tuple[str, str, str]] = {
@@ -39,13 +44,27 @@ class Target:
 
 @dataclass(slots=True, frozen=True)
 class Principal:
-    """Who is calling. Issue-level identity (virtual keys, teams) extends this."""
+    """Who is calling: the config admin key, or a virtual key (`bastion.identity`).
+
+    `role` is the admin-API role: "admin", "team-admin", "auditor", or None for a data-plane-only key.
+    `models` / `team_models` are glob patterns (None: no restriction at that level); a model must match
+    both (`bastion.pipeline.policy.model_allowed`). `regions` is the key's and team's regions intersected.
+    """
 
     key_id: str
     name: str
     team: str | None = None
     user: str | None = None
-    role: str = "admin"
+    role: str | None = "admin"
+    team_id: str | None = None
+    models: tuple[str, ...] | None = None
+    team_models: tuple[str, ...] | None = None
+    regions: frozenset[str] | None = None
+    # rate limits and budgets of the key and of its team (`bastion.limits`); None: none at that level
+    limits: RateLimits | None = None
+    budget: Budget | None = None
+    team_limits: RateLimits | None = None
+    team_budget: Budget | None = None
 
 
 @dataclass(slots=True)
@@ -87,6 +106,18 @@ class RequestContext:
     original_body: dict[str, Any] | None = None
     vault: Any = None
     annotations: dict[str, Any] = field(default_factory=dict)  # what stages decided, for the audit record
+    response_headers: dict[str, str] = field(default_factory=dict)  # added to the answer (x-ratelimit-*)
+    admission: Any = None  # the limits stage's ticket (`bastion.limits.limiter.Ticket`), settled in finish
+    # routing: where policy/PII allow the request to go (`bastion.routing.constraints.constrain`), and the
+    # route stage's plan (ranked targets, attempts in flight), read by the call stage
+    route_constraints: RouteConstraints | None = None
+    route: RoutePlan | None = None
+    # policy (`bastion.policy`): the rule set this request runs under and what it decided (read by the
+    # inspect stage), PII action overrides from rules, and PII spans already detected per text (the PII
+    # stage reuses them instead of detecting twice)
+    policy: Any = None
+    pii_overrides: dict[str, str] | None = None
+    pii_spans: dict[str, list[Any]] | None = None
 
     @property
     def wire(self) -> str:

@@ -4,9 +4,13 @@
     ├── BadRequest                    400     invalid_request_error    invalid_request_error
     ├── Unauthorized                  401     authentication_error     authentication_error
     ├── Forbidden                     403     permission_error         permission_error
+    │   └── PolicyDenied              403     permission_error         permission_error
     ├── NotFound                      404     not_found_error          not_found_error
+    ├── Conflict                      409     conflict_error           invalid_request_error
+    ├── Unprocessable                 422     invalid_request_error    invalid_request_error
     ├── PayloadTooLarge               413     invalid_request_error    request_too_large
     ├── RateLimited                   429     rate_limit_error         rate_limit_error
+    ├── BudgetExceeded                402     insufficient_quota       billing_error
     ├── UpstreamError                 (the provider's 4xx, passed through with its message)
     ├── BadGateway                    502     api_error                api_error
     ├── GatewayTimeout                504     timeout_error            timeout_error
@@ -30,6 +34,7 @@ _ANTHROPIC_TYPE_BY_STATUS = {
     403: "permission_error",
     404: "not_found_error",
     408: "timeout_error",
+    409: "invalid_request_error",
     413: "request_too_large",
     422: "invalid_request_error",
     429: "rate_limit_error",
@@ -43,6 +48,7 @@ _ANTHROPIC_TYPE_BY_STATUS = {
 _OPENAI_TYPE_BY_STATUS = {
     400: "invalid_request_error",
     401: "authentication_error",
+    402: "insufficient_quota",
     403: "permission_error",
     404: "not_found_error",
     408: "timeout_error",
@@ -109,9 +115,35 @@ class Forbidden(GatewayError):
     default_code = "forbidden"
 
 
+class PolicyDenied(Forbidden):
+    """A policy rule denied the request or its response; the message names the rule id."""
+
+    default_code = "policy_denied"
+
+    def __init__(self, message: str, *, rule: str, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.rule = rule
+
+
 class NotFound(GatewayError):
     status = 404
     default_code = "not_found"
+
+
+class Conflict(GatewayError):
+    status = 409
+    default_code = "conflict"
+
+
+class Unprocessable(GatewayError):
+    """Well-formed JSON that fails validation; `errors` lists every field problem."""
+
+    status = 422
+    default_code = "validation_error"
+
+    def __init__(self, message: str, *, errors: list[dict[str, str]] | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.errors = errors or []
 
 
 class PayloadTooLarge(GatewayError):
@@ -122,6 +154,13 @@ class PayloadTooLarge(GatewayError):
 class RateLimited(GatewayError):
     status = 429
     default_code = "rate_limit_exceeded"
+
+
+class BudgetExceeded(GatewayError):
+    """A key's or team's USD budget for the period is used up (the message names the budget)."""
+
+    status = 402
+    default_code = "budget_exceeded"
 
 
 class BadGateway(GatewayError):

@@ -6,8 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from bastion.config.audit import AuditConfig
+from bastion.config.cache import CacheConfig
+from bastion.config.limits import LimitsConfig
 from bastion.config.pii import PiiConfig
+from bastion.config.policy import Policies, PolicySettings
 from bastion.config.presets import KEYLESS_TYPES, PROVIDER_TYPES
+from bastion.config.routing import RoutingConfig
 
 ProviderType = Literal[
     "openai",
@@ -94,6 +99,9 @@ class ModelEntry(Strict):
     input_cost_per_mtok: float | None = Field(None, ge=0)
     output_cost_per_mtok: float | None = Field(None, ge=0)
     tags: list[str] = Field(default_factory=list)
+    context_window: int | None = Field(None, gt=0, description="tokens; longer prompts route elsewhere")
+    max_output_tokens: int | None = Field(None, gt=0, description="larger max_tokens route elsewhere")
+    timeouts: Timeouts | None = Field(None, description="overrides the provider's timeouts for this entry")
     modes: list[Literal["chat", "embeddings", "responses"]] = Field(
         default_factory=lambda: ["chat", "embeddings", "responses"]
     )
@@ -108,14 +116,38 @@ class ServerSettings(Strict):
     target_header: bool = Field(False, description="add x-bastion-target naming provider/model")
 
 
+class AdminSettings(Strict):
+    """A separate listener for /admin (e.g. loopback only). When `admin` is absent from the config,
+    /admin is served on the main listener."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8081, ge=0, le=65535)
+
+
+class IdentitySettings(Strict):
+    """How quickly key changes reach every worker (seconds); see `bastion.identity.sync`."""
+
+    poll_interval: float = Field(0.5, gt=0, le=1.0, description="version poll without Redis")
+    redis_poll_interval: float = Field(5.0, gt=0, description="backstop poll when redis_url is set")
+    last_used_flush: float = Field(5.0, gt=0, description="batched last_used_at writes")
+
+
 class Config(Strict):
     admin_key: SecretStr | None = None
     database_url: str = "sqlite:///bastion.db"
     redis_url: str | None = None
     server: ServerSettings = Field(default_factory=ServerSettings)
+    admin: AdminSettings | None = None
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
     providers: list[ProviderConfig] = Field(default_factory=list)
     models: list[ModelEntry] = Field(default_factory=list)
     pii: PiiConfig = Field(default_factory=PiiConfig)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    policies: Policies = Field(default_factory=list, description="inline rules (docs/policy.md)")
 
     @field_validator("database_url")
     @classmethod
@@ -150,6 +182,7 @@ class Config(Strict):
         for i, m in enumerate(self.models):
             if m.provider not in known:
                 raise ValueError(f"models[{i}].provider: unknown provider {m.provider!r}")
+        self.routing.check_groups({m.name for m in self.models})
         return self
 
     def provider(self, name: str) -> ProviderConfig:

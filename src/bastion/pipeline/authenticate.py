@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Protocol
 
 from bastion.context import Principal, RequestContext
 from bastion.errors import Unauthorized
@@ -18,6 +19,13 @@ def presented_key(headers: object) -> str | None:
             return str(token.strip())
     key = get("x-api-key") or get("api-key")
     return str(key) if key else None
+
+
+class Authenticator(Protocol):
+    """Presented key -> Principal, or None when unknown; may raise Unauthorized (e.g. expired).
+    The gateway uses `bastion.identity.authenticator.IdentityAuthenticator` (admin key + virtual keys)."""
+
+    def authenticate(self, key: str) -> Principal | None: ...
 
 
 class AdminKeyAuthenticator:
@@ -35,7 +43,7 @@ class AdminKeyAuthenticator:
 class AuthenticateStage:
     name = "authenticate"
 
-    def __init__(self, authenticator: AdminKeyAuthenticator) -> None:
+    def __init__(self, authenticator: Authenticator) -> None:
         self.authenticator = authenticator
 
     async def run(self, ctx: RequestContext) -> None:

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bastion.audit import Audit
 from bastion.config.schema import Config
+from bastion.identity.authenticator import IdentityAuthenticator
+from bastion.identity.runtime import Identity
+from bastion.limits.factory import build_limiter
 from bastion.pipeline import Pipeline
 from bastion.pipeline.audit import AuditStage
-from bastion.pipeline.authenticate import AdminKeyAuthenticator, AuthenticateStage
+from bastion.pipeline.authenticate import AuthenticateStage
+from bastion.pipeline.cache import CacheStage, with_cache
 from bastion.pipeline.call import CallStage
 from bastion.pipeline.decode import DecodeStage
 from bastion.pipeline.inspect import InspectStage
+from bastion.pipeline.limits import LimitsStage
+from bastion.pipeline.meter import MeterStage
 from bastion.pipeline.pii import PiiStage
 from bastion.pipeline.policy import PolicyStage
 from bastion.pipeline.restore import RestoreStage
 from bastion.pipeline.route import ModelTable, RouteStage
+from bastion.policy.factory import build_policy
 from bastion.providers import build_adapters
+from bastion.routing.resilience import Resilience
 from bastion.server import handlers
 from bastion.server.state import STATE, GatewayState
 from bastion.storage import open_storage
@@ -29,35 +38,85 @@ def build_state(config: Config) -> GatewayState:
         raise ValueError("admin_key is not set (bastion serve generates one when absent)")
     models = ModelTable(config)
     upstream = Upstream()
+    storage = open_storage(config.database_url)
+    identity = Identity(storage, config.identity, config.redis_url)
+    authenticator = IdentityAuthenticator(admin_key, identity.cache)
     pii = PiiStage(config.pii)
+    limiter = build_limiter(config, models)
+    audit = Audit(config, storage) if config.audit.enabled else None
+    policy, rules = build_policy(config, storage, pii.engine)
     pipeline = Pipeline(
         [
-            AuthenticateStage(AdminKeyAuthenticator(admin_key)),
+            AuthenticateStage(authenticator),
             DecodeStage(),
-            PolicyStage(),
+            PolicyStage(rules),
+            LimitsStage(limiter),  # admission; its finish costs and settles (before audit's finish)
             pii,
             RouteStage(models),
-            CallStage(build_adapters(), build_codecs(), upstream),
-            InspectStage(),
+            with_cache(CallStage(build_adapters(), build_codecs(), upstream, Resilience(models)), config),
+            MeterStage(),
+            InspectStage(rules.detector),
             RestoreStage(config.pii, pii.engine),
-            AuditStage(),
+            AuditStage(audit),
         ]
     )
-    return GatewayState(config, pipeline, models, upstream, open_storage(config.database_url))
+    return GatewayState(
+        config, pipeline, models, upstream, storage, identity, authenticator, limiter=limiter, audit=audit,
+        policy=policy,
+    )
 
 
 async def _startup(app: web.Application) -> None:
     state = app[STATE]
     await state.upstream.start()
     await state.storage.open()
+    await state.identity.start()
+    if state.policy is not None:
+        await state.policy.start()
+    if state.audit is not None:
+        await state.audit.start()
+    await state.models.start(state.storage, state.config.redis_url)  # the learned routing state
+    if state.config.admin is not None:
+        await _start_admin_listener(state)
     state.ready = True
+
+
+async def _start_admin_listener(state: GatewayState) -> None:
+    """The separate /admin listener (config `admin: {host, port}`); SO_REUSEPORT so workers share it."""
+    from bastion.admin import build_admin_app
+
+    settings = state.config.admin
+    assert settings is not None
+    runner = web.AppRunner(
+        build_admin_app(state, handlers.error_middleware), access_log=None, handle_signals=False
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=True)
+    await site.start()
+    state.admin_runner = runner
+    sockets = getattr(site._server, "sockets", None) or []
+    state.admin_port = sockets[0].getsockname()[1] if sockets else settings.port
 
 
 async def _cleanup(app: web.Application) -> None:
     state = app[STATE]
     state.ready = False
+    if state.admin_runner is not None:
+        await state.admin_runner.cleanup()
+        state.admin_runner = None
+    await state.identity.stop()
+    if state.policy is not None:
+        await state.policy.stop()
+    await state.models.stop()  # flushes the learned routing state
     await state.upstream.close()
+    if state.audit is not None:
+        await state.audit.stop()  # commits every journalled record and signs a final checkpoint
     await state.storage.close()
+    if state.limiter is not None:
+        await state.limiter.backend.close()
+    for stage in state.pipeline.stages:
+        if isinstance(stage, CacheStage):
+            await stage.store.close()
 
 
 def build_app(config: Config) -> web.Application:
@@ -70,4 +129,8 @@ def build_app(config: Config) -> web.Application:
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
     handlers.add_routes(app)
+    if config.admin is None:
+        from bastion.admin import add_admin_routes
+
+        add_admin_routes(app)
     return app

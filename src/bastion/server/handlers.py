@@ -14,6 +14,7 @@ from aiohttp import web
 from bastion import __version__
 from bastion.context import RequestContext
 from bastion.errors import GatewayError, NotFound, PayloadTooLarge, render
+from bastion.pipeline.policy import model_allowed
 from bastion.server.respond import respond
 from bastion.server.state import STATE, GatewayState
 
@@ -21,11 +22,30 @@ log = logging.getLogger("bastion.server")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+_REQUEST_ID = web.RequestKey("bastion_request_id", str)
+
+
 def _request_id(request: web.Request) -> str:
-    rid = request.headers.get("x-request-id")
-    if rid and len(rid) <= 128 and rid.isprintable():
-        return rid
-    return os.urandom(12).hex()
+    """The client's x-request-id when it is sane, else a new one; the same for the whole request."""
+    rid = request.get(_REQUEST_ID)
+    if rid is None:
+        given = request.headers.get("x-request-id")
+        rid = given if given and len(given) <= 128 and given.isprintable() else os.urandom(12).hex()
+        request[_REQUEST_ID] = rid
+    return rid
+
+
+def _stamp(request: web.Request, resp: web.StreamResponse, started_ns: int) -> web.StreamResponse:
+    """Every answer carries x-request-id and x-bastion-overhead-ms. Pipeline answers set their own (their
+    overhead excludes upstream time); for the rest (models, health, unknown routes) it is the time spent."""
+    if resp.prepared:
+        return resp
+    resp.headers.setdefault("x-request-id", _request_id(request))
+    state = request.app.get(STATE)
+    if state is None or state.config.server.overhead_header:
+        overhead = (time.perf_counter_ns() - started_ns) / 1e6
+        resp.headers.setdefault("x-bastion-overhead-ms", f"{overhead:.3f}")
+    return resp
 
 
 def error_response(
@@ -55,9 +75,10 @@ async def _serve(request: web.Request, api: str) -> web.StreamResponse:
     try:
         ctx.annotations["raw_body"] = await _read_body(request, state.config.server.max_body_bytes)
         await state.pipeline.run(ctx)
-        return await respond(request, ctx, state.config.server)
+        return await respond(request, ctx, state.config.server, state.pipeline.seal)
     except GatewayError as err:
         ctx.error = err
+        state.pipeline.seal(ctx)
         return error_response(err, ctx.flavor, rid, ctx)
     except asyncio.CancelledError:
         ctx.annotations["client_cancelled"] = True
@@ -84,7 +105,7 @@ async def models(request: web.Request) -> web.Response:
         await state.pipeline.stages[0].run(ctx)  # authenticate
     except GatewayError as err:
         return error_response(err, ctx.flavor, rid)
-    names = state.models.names
+    names = [n for n in state.models.names if model_allowed(ctx.principal, n)]
     if anthropic:
         data = [
             {"type": "model", "id": n, "display_name": n, "created_at": "1970-01-01T00:00:00Z"} for n in names
@@ -122,9 +143,10 @@ async def readyz(request: web.Request) -> web.Response:
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Unknown routes and unexpected failures still answer in the provider's error shape."""
+    started = time.perf_counter_ns()
     flavor = "anthropic" if request.path.startswith("/v1/messages") else "openai"
     try:
-        return await handler(request)
+        return _stamp(request, await handler(request), started)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -134,15 +156,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             else GatewayError(exc.reason or "request error")
         )
         err.status = exc.status  # type: ignore[misc]
-        return error_response(err, flavor, _request_id(request))
+        return _stamp(request, error_response(err, flavor, _request_id(request)), started)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
         rid = _request_id(request)
         log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
-        return error_response(
-            GatewayError("internal gateway error; see the gateway log for this request id"), flavor, rid
-        )
+        err = GatewayError("internal gateway error; see the gateway log for this request id")
+        return _stamp(request, error_response(err, flavor, rid), started)
 
 
 def add_routes(app: web.Application) -> None:

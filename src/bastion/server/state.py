@@ -6,9 +6,14 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bastion.audit import Audit
 from bastion.config.schema import Config
+from bastion.identity.authenticator import IdentityAuthenticator
+from bastion.identity.runtime import Identity
+from bastion.limits.limiter import Limiter
 from bastion.pipeline import Pipeline
 from bastion.pipeline.route import ModelTable
+from bastion.policy.runtime import PolicyRuntime
 from bastion.storage import Storage
 from bastion.upstream import Upstream
 
@@ -20,7 +25,14 @@ class GatewayState:
     models: ModelTable
     upstream: Upstream
     storage: Storage
+    identity: Identity
+    authenticator: IdentityAuthenticator
     ready: bool = False
+    admin_runner: web.AppRunner | None = None  # the separate /admin listener (config `admin:`), if any
+    admin_port: int | None = None
+    limiter: Limiter | None = None  # rate limits, budgets and cost (`bastion.limits`)
+    audit: Audit | None = None  # the audit trail (`bastion.audit`), None when `audit.enabled: false`
+    policy: PolicyRuntime | None = None  # the active policy set and its hot reload (`bastion.policy`)
 
 
 STATE = web.AppKey("bastion_state", GatewayState)

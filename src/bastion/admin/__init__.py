@@ -1,0 +1,25 @@
+"""The admin API under /admin: teams and virtual keys (`routes.py`), its models (`models.py`) and its
+OpenAPI document (`openapi.py`, served at /admin/openapi.json). Served on the main listener, or on its own
+host and port when the config has an `admin:` section (`build_admin_app`)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bastion.admin.routes import add_admin_routes
+from bastion.server.state import STATE, GatewayState
+
+__all__ = ["add_admin_routes", "build_admin_app"]
+
+
+def build_admin_app(state: GatewayState, error_middleware: object) -> web.Application:
+    """An application with only /admin (and /healthz), sharing the gateway worker's state."""
+    app = web.Application(middlewares=[error_middleware])  # type: ignore[list-item]
+    app[STATE] = state
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_get("/healthz", healthz)
+    add_admin_routes(app)
+    return app
