@@ -54,7 +54,11 @@ class PiiStage:
         actions = self.actions_for(ctx)
         if ctx.pii_overrides:  # per-request overrides from policy rules (`then.redact`)
             actions = {**actions, **ctx.pii_overrides}  # type: ignore[dict-item]
-        detected = ctx.pii_spans or {}  # spans the policy stage already detected, per text
+        # spans per text: those the policy stage already detected, plus ours (the restore stage reads them
+        # to tell PII the model produced from values the request itself held)
+        detected = ctx.pii_spans
+        if detected is None:
+            detected = ctx.pii_spans = {}
         limit = self.settings.max_chars
         vault: Vault | None = None
         for seg in segments(ctx.body, ctx.api):
@@ -74,6 +78,7 @@ class PiiStage:
                     if len(text) < _INLINE_CHARS
                     else await asyncio.to_thread(engine.detect, text)
                 )
+                detected[text] = spans
             if not spans:
                 continue
             if vault is None:

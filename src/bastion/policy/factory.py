@@ -1,0 +1,35 @@
+"""Builds the policy engine's pieces for the composition root (`bastion.server.app`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bastion.config.schema import Config
+from bastion.policy.document import PolicyDocument
+from bastion.policy.enforce import RequestEnforcer
+from bastion.policy.runtime import PolicyRuntime, unknown_references
+from bastion.storage import Storage
+
+
+def build_policy(config: Config, storage: Storage, pii_engine: Any) -> tuple[PolicyRuntime, RequestEnforcer]:
+    """The worker's runtime (active set, hot reload) and the request enforcer. `pii_engine` is the PII
+    stage's engine, reused for `pii:` conditions; when PII protection is off, one is built on first need."""
+    models, providers = {m.name for m in config.models}, {p.name for p in config.providers}
+    pii_on = config.pii.enabled
+    bad = unknown_references(PolicyDocument(policies=config.policies), models, providers, pii_on)
+    if bad:  # a config that routes nowhere fails at start-up
+        raise ValueError("; ".join(f"{e['field']}: {e['message']}" for e in bad))
+    runtime = PolicyRuntime(
+        config.policy, config.policies, storage, config.redis_url,
+        models=models, providers=providers, pii_enabled=pii_on,
+    )  # fmt: skip
+
+    def engine() -> Any:
+        if pii_engine is not None:
+            return pii_engine
+        from bastion.pii import PiiEngine
+
+        return PiiEngine(config.pii)
+
+    providers = [p.name for p in config.providers]
+    return runtime, RequestEnforcer(runtime, config.policy, providers, engine)

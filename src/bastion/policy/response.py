@@ -1,0 +1,298 @@
+"""Response rules (`on: response`): deny, mask (action redact) or flag the model's output when it matches
+patterns, keywords, PII or secrets (`pii: [SECRET]`), or an expression over `scores.*`.
+
+Full bodies are checked once. Streams are checked as they flow: each text channel (a choice's content, a
+content block, a Responses output part) holds back its last `HOLD` characters, so text is only sent
+after the rules have seen it with some context; a match longer than that across chunk boundaries may
+pass a mask (never a deny, which sees the held-back window plus the last `HOLD` characters sent). A deny
+mid-stream ends the stream with the provider's own error event (OpenAI `{"error": ...}`, Anthropic
+`event: error`, Responses `event: error`), so SDKs raise a clean error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Hashable
+from typing import Any
+
+from bastion.context import RequestContext
+from bastion.errors import PolicyDenied
+from bastion.policy.compiled import CompiledRule, CompiledSet
+from bastion.policy.conditions import Probe
+from bastion.policy.decision import RuleHit
+from bastion.policy.enforce import deny_message
+from bastion.policy.facts import Facts
+from bastion.sse import SseEvent
+from bastion.textview import segments
+
+HOLD = 256
+Detector = Callable[[str], list[Any]] | None
+
+
+class Verdict:
+    """The outcome of checking one text against the request's response rules."""
+
+    __slots__ = ("deny", "hits", "masks")
+
+    def __init__(self) -> None:
+        self.deny: RuleHit | None = None
+        self.hits: list[RuleHit] = []
+        self.masks: list[CompiledRule] = []
+
+
+class OutputChecker:
+    def __init__(
+        self, active: CompiledSet, rules: list[CompiledRule], facts: Facts, detect: Detector
+    ) -> None:
+        self.active = active
+        self.rules = rules
+        self.facts = facts
+        self.detect = detect
+        self.seen: dict[str, RuleHit] = {}  # rule id -> first hit (recorded once per response)
+
+    def check(self, text: str) -> Verdict:
+        facts = self.facts.with_texts([text])
+        facts.detect = self.detect
+        probe = Probe(facts, self.active.response_table)
+        v = Verdict()
+        for rule in self.rules:
+            if not rule.holds(rule.content, probe):
+                continue
+            hit = RuleHit(rule.id, rule.action, rule.rule.mode, rule.reason(rule.content, probe),
+                          rule.rule.then.message)  # fmt: skip
+            v.hits.append(hit)
+            self.seen.setdefault(rule.id, hit)
+            if rule.shadow:
+                continue
+            if rule.action == "deny" and v.deny is None:
+                v.deny = hit
+            elif rule.action == "redact":
+                v.masks.append(rule)
+        return v
+
+    def mask(self, text: str, rules: list[CompiledRule]) -> str:
+        for rule in rules:
+            then = rule.rule.then
+            for idx in rule.masks:
+                text = self.active.response_table.compiled[idx].sub(then.mask.replace("\\", "\\\\"), text)
+            labels = rule.rule.when.pii
+            if labels and self.detect is not None:
+                spans = [s for s in self.detect(text) if s.label in labels]
+                for s in reversed(spans):
+                    text = text[: s.start] + then.mask + text[s.end :]
+        return text
+
+    def record(self, ctx: RequestContext, denied: RuleHit | None) -> None:
+        if not self.seen:
+            return
+        policy = ctx.annotations.setdefault("policy", {"version": self.active.version})
+        out: dict[str, Any] = {"matched": [h.record() for h in self.seen.values()]}
+        if denied is not None:
+            out["denied_by"] = denied.id
+        if any(h.action == "flag" and h.mode == "enforce" for h in self.seen.values()):
+            policy["flagged"] = True
+        policy["response"] = out
+
+
+# --- full bodies -------------------------------------------------------------------------------------
+def check_body(ctx: RequestContext, checker: OutputChecker) -> None:
+    assert ctx.response is not None
+    segs = [s for s in segments(ctx.response, ctx.api, response=True) if s.text]
+    verdict = checker.check("\n".join(s.text for s in segs))
+    denied = verdict.deny
+    checker.record(ctx, denied)
+    if denied is not None:
+        raise PolicyDenied(deny_message(denied.id, denied.message), rule=denied.id)
+    if verdict.masks:
+        changed = False
+        for seg in segs:
+            new = checker.mask(seg.text, verdict.masks)
+            if new != seg.text:
+                seg.set(new)
+                changed = True
+        if changed:
+            ctx.response_raw = None
+
+
+# --- streams -----------------------------------------------------------------------------------------
+class _Channel:
+    __slots__ = ("pending", "tail")
+
+    def __init__(self) -> None:
+        self.pending = ""
+        self.tail = ""
+
+
+class StreamGuard:
+    """Per-stream state: channels of held-back text, and the verdict so far."""
+
+    def __init__(self, checker: OutputChecker) -> None:
+        self.checker = checker
+        self.channels: dict[Hashable, _Channel] = {}
+        self.denied: RuleHit | None = None
+
+    def feed(self, key: Hashable, text: str) -> str:
+        """Text to send now for this channel ('' while holding back)."""
+        ch = self.channels.setdefault(key, _Channel())
+        ch.pending += text
+        if len(ch.pending) <= HOLD:
+            return ""
+        return self._release(ch, HOLD)
+
+    def flush(self, key: Hashable) -> str:
+        ch = self.channels.pop(key, None)
+        if ch is None or not ch.pending:
+            return ""
+        return self._release(ch, 0)
+
+    def flush_all(self) -> list[tuple[Hashable, str]]:
+        return [(key, self.flush(key)) for key in list(self.channels)]
+
+    def _release(self, ch: _Channel, hold: int) -> str:
+        verdict = self.checker.check(ch.tail + ch.pending)
+        if verdict.deny is not None:
+            self.denied = verdict.deny
+            return ""
+        if verdict.masks:
+            ch.pending = self.checker.mask(ch.pending, verdict.masks)
+        upto = max(0, len(ch.pending) - hold)
+        out, ch.pending = ch.pending[:upto], ch.pending[upto:]
+        ch.tail = (ch.tail + out)[-HOLD:]
+        return out
+
+
+def _error_event(ctx: RequestContext, hit: RuleHit) -> SseEvent:
+    message = deny_message(hit.id, hit.message)
+    if ctx.api == "anthropic.messages":
+        err = {"type": "permission_error", "message": message}
+        return SseEvent.of({"type": "error", "error": err}, "error")
+    if ctx.api == "openai.responses":
+        return SseEvent.of(
+            {"type": "error", "code": "policy_denied", "message": message, "param": None}, "error"
+        )
+    err = {"message": message, "type": "permission_error", "param": None, "code": "policy_denied"}
+    return SseEvent.of({"error": err})
+
+
+def _openai_chat(ev: SseEvent, g: StreamGuard) -> list[SseEvent]:
+    data = ev.data
+    if not isinstance(data, dict):  # [DONE]: release anything still held (a stream without finish_reason)
+        return [*(_openai_tail(key, tail) for key, tail in g.flush_all() if tail), ev]
+    for choice in data.get("choices") or ():
+        if not isinstance(choice, dict):
+            continue
+        i = choice.get("index", 0)
+        delta = choice.get("delta")
+        if isinstance(delta, dict) and isinstance(delta.get("content"), str):
+            delta["content"] = g.feed(i, delta["content"])
+            ev.raw = None
+        if choice.get("finish_reason"):
+            tail = g.flush(i)
+            if tail:
+                delta = choice.setdefault("delta", {})
+                delta["content"] = (delta.get("content") or "") + tail
+                ev.raw = None
+    return [ev]
+
+
+def _openai_tail(index: Hashable, text: str) -> SseEvent:
+    choice = {"index": index, "delta": {"content": text}, "finish_reason": None}
+    return SseEvent.of({"object": "chat.completion.chunk", "choices": [choice]})
+
+
+def _anthropic(ev: SseEvent, g: StreamGuard) -> list[SseEvent]:
+    data = ev.data
+    if not isinstance(data, dict):
+        return [ev]
+    etype = data.get("type")
+    if etype == "content_block_delta":
+        delta = data.get("delta") or {}
+        if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
+            delta["text"] = g.feed(data.get("index", 0), delta["text"])
+            ev.raw = None
+        return [ev]
+    if etype == "content_block_stop":
+        idx = data.get("index", 0)
+        tail = g.flush(idx)
+        if tail:
+            delta = {"type": "text_delta", "text": tail}
+            extra = {"type": "content_block_delta", "index": idx, "delta": delta}
+            return [SseEvent.of(extra, "content_block_delta"), ev]
+    return [ev]
+
+
+def _responses(ev: SseEvent, g: StreamGuard) -> list[SseEvent]:
+    data = ev.data
+    if not isinstance(data, dict):
+        return [ev]
+    etype = data.get("type", ev.event)
+    key = (data.get("item_id"), data.get("content_index"))
+    if etype == "response.output_text.delta" and isinstance(data.get("delta"), str):
+        data["delta"] = g.feed(key, data["delta"])
+        ev.raw = None
+        return [ev]
+    if etype == "response.output_text.done":
+        tail = g.flush(key)
+        out = []
+        if tail:
+            extra = {**{k: v for k, v in data.items() if k != "text"}, "type": "response.output_text.delta",
+                     "delta": tail}  # fmt: skip
+            out.append(SseEvent.of(extra, "response.output_text.delta"))
+        if g.checker.seen and _mask_texts(data, g.checker):
+            ev.raw = None
+        return [*out, ev]
+    if g.checker.seen and _mask_texts(data, g.checker):  # parts, items and the completed response
+        ev.raw = None
+    return [ev]
+
+
+def _mask_texts(node: Any, checker: OutputChecker) -> bool:
+    """Mask every `text` string in a Responses event (content_part.done, output_item.done, completed)."""
+    changed = False
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "text" and isinstance(value, str) and value:
+                verdict = checker.check(value)
+                if verdict.masks:
+                    node[key] = checker.mask(value, verdict.masks)
+                    changed = True
+            elif isinstance(value, dict | list):
+                changed |= _mask_texts(value, checker)
+    elif isinstance(node, list):
+        for item in node:
+            changed |= _mask_texts(item, checker)
+    return changed
+
+
+_STREAM_VIEWS: dict[str, Callable[[SseEvent, StreamGuard], list[SseEvent]]] = {
+    "openai.chat": _openai_chat,
+    "anthropic.messages": _anthropic,
+    "openai.responses": _responses,
+}
+
+
+async def guard_events(
+    ctx: RequestContext, source: AsyncIterator[SseEvent], checker: OutputChecker
+) -> AsyncIterator[SseEvent]:
+    view = _STREAM_VIEWS.get(ctx.api)
+    guard = StreamGuard(checker)
+    try:
+        async for ev in source:
+            outs = view(ev, guard) if view is not None else [ev]
+            if guard.denied is not None:
+                yield _error_event(ctx, guard.denied)
+                return
+            for out in outs:
+                yield out
+        if ctx.api == "openai.chat":  # a stream that ended without finish_reason: release what is held
+            for key in list(guard.channels):
+                tail = guard.flush(key)
+                if guard.denied is not None:
+                    yield _error_event(ctx, guard.denied)
+                    return
+                if tail:
+                    yield _openai_tail(key, tail)
+    finally:
+        checker.record(ctx, guard.denied)
+        if guard.denied is not None:
+            ctx.annotations["policy_stream_denied"] = guard.denied.id
+        await source.aclose()  # type: ignore[attr-defined]
