@@ -1,44 +1,84 @@
-"""Stage 6: call the provider. Tries the route's candidates in order, falling back to the next on a
-connection error, timeout or 5xx (only before anything reached the client). Translates the body to the
-provider's wire format and the answer back to the client's, or passes both through when they match."""
+"""Stage 6: call the provider. Tries the route's candidates in order with retries, backoff, circuit breakers
+and a retry budget (`bastion.routing.resilience`), only before anything reached the client. Translates
+the body to the provider's wire format and the answer back to the client's, or passes both through when
+they match."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import orjson
 
+from bastion.config.schema import ProviderConfig
 from bastion.context import Attempt, RequestContext, Target
 from bastion.errors import BadGateway, GatewayError, UpstreamError, retryable
 from bastion.pipeline.embeddings import embeddings_body, embeddings_result
 from bastion.pipeline.relay import StreamRelay
 from bastion.providers import Adapter
+from bastion.routing.resilience import Resilience
 from bastion.sse import SseEvent
 from bastion.translate import Codec, translate_request, translate_response
 from bastion.translate.responses import responses_usage
 from bastion.upstream import Upstream, UpstreamResponse
 
 
-async def _prepend(first: SseEvent, rest: AsyncIterator[SseEvent]) -> AsyncIterator[SseEvent]:
-    try:
-        yield first
-        async for ev in rest:
-            yield ev
-    finally:
-        await rest.aclose()  # type: ignore[attr-defined]
+def _redact(text: str, provider: ProviderConfig) -> str:
+    """Providers quote the credentials they refuse ("Incorrect API key provided: sk-..."): the gateway's
+    own key must never reach a client."""
+    secret = provider.secret()
+    return text.replace(secret, "[redacted]") if secret else text
+
+
+class _Prepend:
+    """`first`, then the events of `rest` (whose `__anext__` is handed out as is: no extra generator
+    frame per event). `aclose()` closes `rest`."""
+
+    __slots__ = ("_first", "_rest")
+
+    def __init__(self, first: SseEvent, rest: AsyncIterator[SseEvent]) -> None:
+        self._first: SseEvent | None = first
+        self._rest = rest
+
+    def __aiter__(self) -> _Prepend:
+        return self
+
+    def __anext__(self) -> Awaitable[SseEvent]:
+        first = self._first
+        if first is None:
+            return self._rest.__anext__()
+        self._first = None
+        return _value(first)
+
+    async def aclose(self) -> None:
+        self._first = None
+        await self._rest.aclose()  # type: ignore[attr-defined]
+
+
+async def _value(ev: SseEvent) -> SseEvent:
+    return ev
 
 
 class CallStage:
     name = "call"
 
-    def __init__(self, adapters: dict[str, Adapter], codecs: dict[str, Codec], upstream: Upstream) -> None:
+    def __init__(
+        self,
+        adapters: dict[str, Adapter],
+        codecs: dict[str, Codec],
+        upstream: Upstream,
+        resilience: Resilience | None = None,
+    ) -> None:
         self.adapters = adapters
         self.codecs = codecs
         self.upstream = upstream
+        self.resilience = resilience  # retries, backoff, breakers, retry budget (bastion.routing)
 
     async def run(self, ctx: RequestContext) -> None:
+        if self.resilience is not None and ctx.route is not None:
+            await self.resilience.run(ctx, self._attempt)
+            return
         last: GatewayError | None = None
         for target in ctx.candidates:
             try:
@@ -83,7 +123,7 @@ class CallStage:
         finally:
             ctx.upstream_ns += time.perf_counter_ns() - t0
         if resp.status >= 400:
-            raise self._error(resp, adapter.wire, provider.name, provider.type)
+            raise self._error(resp, adapter.wire, provider)
         if resp.chunks is not None:
             events = StreamRelay(self.codecs, ctx, adapter.wire, target).run(resp.chunks)
             t0 = time.perf_counter_ns()
@@ -96,7 +136,7 @@ class CallStage:
                 raise
             finally:
                 ctx.upstream_ns += time.perf_counter_ns() - t0
-            ctx.events = _prepend(first, events) if first is not None else events
+            ctx.events = _Prepend(first, events) if first is not None else events
             return
         self._full(ctx, resp, adapter.wire)
 
@@ -125,8 +165,9 @@ class CallStage:
         else:
             ctx.response = translate_response(self.codecs, data, wire, ctx.wire, ctx.model)
 
-    def _error(self, resp: UpstreamResponse, wire: str, name: str, ptype: str) -> GatewayError:
-        message = self.codecs[wire].error_message(resp.body)[:2000]
+    def _error(self, resp: UpstreamResponse, wire: str, provider: ProviderConfig) -> GatewayError:
+        name, ptype = provider.name, provider.type
+        message = _redact(self.codecs[wire].error_message(resp.body), provider)[:2000]
         if resp.status >= 500:
             return BadGateway(f"provider {name} failed with {resp.status}: {message}")
         if resp.status in (401, 403):

@@ -1,31 +1,14 @@
-"""Stage 5: choose where the request goes. Until the routing issue lands: the entries of the model group in
-config order (the call stage falls back to the next on connection errors and 5xx)."""
+"""Stage 5: choose where the request goes (`bastion.routing`): the model group's targets, filtered by the
+constraints (allowed models and regions of the key, policy and PII outcomes in `ctx.route_constraints`),
+then ranked by the group's strategy. The call stage tries them in that order (`bastion.routing.resilience`);
+`finish` settles breakers, statistics and the learner and writes `ctx.annotations["routing"]`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bastion.context import RequestContext
+from bastion.routing.router import Router
 
-from bastion.config.schema import Config
-from bastion.context import RequestContext, Target
-from bastion.errors import NotFound
-
-
-class ModelTable:
-    """Model name -> targets, per operation (chat, embeddings, responses). Built once from config."""
-
-    def __init__(self, config: Config) -> None:
-        providers = {p.name: p for p in config.providers}
-        table: dict[str, dict[str, list[Target]]] = {}
-        for entry in config.models:
-            target = Target(entry, providers[entry.provider])
-            for mode in entry.modes:
-                table.setdefault(mode, {}).setdefault(entry.name, []).append(target)
-        self._table: Mapping[str, Mapping[str, Sequence[Target]]] = table
-        self.names: list[str] = list(dict.fromkeys(e.name for e in config.models))
-        self.owner = {e.name: providers[e.provider].type for e in config.models}
-
-    def targets(self, operation: str, model: str) -> Sequence[Target]:
-        return self._table.get(operation, {}).get(model, ())
+ModelTable = Router  # the model table other components know: names, owners and targets per operation
 
 
 class RouteStage:
@@ -35,11 +18,15 @@ class RouteStage:
         self.models = models
 
     async def run(self, ctx: RequestContext) -> None:
-        targets = self.models.targets(ctx.operation, ctx.model)
-        if not targets:
-            raise NotFound(
-                f"The model '{ctx.model}' does not exist or is not available for {ctx.operation}",
-                param="model",
-                code="model_not_found",
-            )
-        ctx.candidates = list(targets)
+        plan = self.models.plan(ctx)
+        ctx.route = plan
+        if plan.group.single:
+            ctx.candidates = list(plan.group.targets)
+
+    def seal(self, ctx: RequestContext) -> None:
+        """Right before the answer is delivered (and the audit record sealed): explain the route."""
+        if ctx.route is not None:
+            ctx.annotations["routing"] = ctx.route.explain(ctx)
+
+    async def finish(self, ctx: RequestContext) -> None:
+        self.models.settle(ctx)
