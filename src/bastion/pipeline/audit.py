@@ -1,23 +1,48 @@
-"""Stage 9: record the interaction. Its `finish` runs for every request, including denied, failed and
-cancelled ones. Until the audit issue lands it writes one structured log line per request to the
-`bastion.access` logger (off unless that logger is enabled)."""
+"""Stage 9: record the interaction (`bastion.audit`). `seal(ctx)` runs right before the last bytes of the
+answer go out (the JSON body, an error, or a stream's terminal event) and journals the record, so a client
+never holds a complete answer whose record a crash could lose; `finish(ctx)` records what never reached
+`seal` (client gone, unexpected failure), and adds to a sealed record what later stages decide after
+delivery (the cost). Exactly one record per request either way.
+
+With `audit.enabled: false` it writes one structured line per request to the `bastion.access` logger."""
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from bastion.context import RequestContext
 
+if TYPE_CHECKING:
+    from bastion.audit import Audit
+
 log = logging.getLogger("bastion.access")
+_SEALED = "audit_sealed"
 
 
 class AuditStage:
     name = "audit"
 
+    def __init__(self, audit: Audit | None = None) -> None:
+        self.audit = audit
+
     async def run(self, ctx: RequestContext) -> None:
-        return None
+        if self.audit is not None and ctx.events is not None:
+            ctx.events = self.audit.watch(ctx, ctx.events)
+
+    def seal(self, ctx: RequestContext) -> None:
+        if self.audit is None or ctx.annotations.get(_SEALED) is not None:
+            return
+        ctx.annotations[_SEALED] = self.audit.seal(ctx, normal=True)
 
     async def finish(self, ctx: RequestContext) -> None:
+        if self.audit is not None:
+            record = ctx.annotations.get(_SEALED)
+            if record is None:
+                ctx.annotations[_SEALED] = self.audit.seal(ctx, normal=False)
+            else:
+                self.audit.enrich(record, ctx)  # e.g. the cost, computed after delivery
+            return
         if not log.isEnabledFor(logging.INFO):
             return
         log.info(

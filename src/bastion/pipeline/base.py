@@ -1,6 +1,7 @@
-"""A stage is an object with `run(ctx)`; it may also have `finish(ctx)`, called for every request once its
-response is complete (or failed, or the client went away), in stage order. `run` raises a GatewayError to
-stop the request; `finish` must never raise (failures are logged).
+"""A stage is an object with `run(ctx)`; it may also have `seal(ctx)` (sync, called once right before the
+last bytes of the answer are written: a JSON body, an error, a stream's terminal event) and `finish(ctx)`,
+called for every request once its response is complete (or failed, or the client went away), in stage
+order. `run` raises a GatewayError to stop the request; `finish` must never raise (failures are logged).
 
 Response-side stages (inspect, restore) change `ctx.response` in place, or wrap `ctx.events` (an async
 iterator of client-format SSE events) with their own generator, so streams stay streams.
@@ -28,12 +29,18 @@ class Finisher(Protocol):
     async def finish(self, ctx: RequestContext) -> None: ...
 
 
+@runtime_checkable
+class Sealer(Protocol):
+    def seal(self, ctx: RequestContext) -> None: ...
+
+
 class Pipeline:
-    __slots__ = ("_finishers", "stages")
+    __slots__ = ("_finishers", "_sealers", "stages")
 
     def __init__(self, stages: Sequence[Stage]) -> None:
         self.stages = tuple(stages)
         self._finishers = tuple(s for s in self.stages if isinstance(s, Finisher))
+        self._sealers = tuple(s for s in self.stages if isinstance(s, Sealer))
 
     @property
     def names(self) -> list[str]:
@@ -42,6 +49,16 @@ class Pipeline:
     async def run(self, ctx: RequestContext) -> None:
         for stage in self.stages:
             await stage.run(ctx)
+
+    def seal(self, ctx: RequestContext) -> None:
+        """The answer is about to be delivered in full (never raises)."""
+        for stage in self._sealers:
+            try:
+                stage.seal(ctx)
+            except Exception:
+                log.exception(
+                    "stage %s failed to seal request %s", getattr(stage, "name", stage), ctx.request_id
+                )
 
     async def finish(self, ctx: RequestContext) -> None:
         for stage in self._finishers:
