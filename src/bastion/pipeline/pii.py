@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
@@ -18,9 +19,9 @@ from bastion.context import RequestContext
 from bastion.errors import BadRequest, PayloadTooLarge
 from bastion.pii import PiiEngine, Vault
 from bastion.pii.settings import Action
-from bastion.textview import segments
+from bastion.textview import Segment, segments
 
-_INLINE_CHARS = 20_000  # texts at least this long are scanned off the event loop
+_INLINE_CHARS = 20_000  # requests whose texts total at least this many characters are scanned off the loop
 
 
 class PiiBlocked(BadRequest):
@@ -59,34 +60,20 @@ class PiiStage:
         detected = ctx.pii_spans
         if detected is None:
             detected = ctx.pii_spans = {}
+        segs = [seg for seg in segments(ctx.body, ctx.api) if seg.text]
+        total = sum(len(seg.text) for seg in segs)
         limit = self.settings.max_chars
-        vault: Vault | None = None
-        for seg in segments(ctx.body, ctx.api):
-            text = seg.text
-            if not text:
-                continue
-            if len(text) > limit:
-                raise PayloadTooLarge(
-                    f"a text segment of {len(text)} characters exceeds the PII scanner's limit of {limit}; "
-                    "the request was not sent"
-                )
-            spans = detected.get(text)
-            if spans is None:
-                # a long text is scanned in a worker thread so the event loop keeps serving other requests
-                spans = (
-                    engine.detect(text)
-                    if len(text) < _INLINE_CHARS
-                    else await asyncio.to_thread(engine.detect, text)
-                )
-                detected[text] = spans
-            if not spans:
-                continue
-            if vault is None:
-                vault = Vault(self.hash_key)
-                ctx.original_body = orjson.loads(orjson.dumps(ctx.body))
-            new_text, _ = vault.apply(text, spans, actions)
-            if new_text != text:
-                seg.set(new_text)
+        if total > limit:
+            raise PayloadTooLarge(
+                f"the request's texts total {total} characters, over the PII scanner's limit of {limit}; "
+                "the request was not sent"
+            )
+        if total < _INLINE_CHARS:
+            vault = self._protect(ctx, segs, actions, detected)
+        else:
+            # a large request (one long text or many short ones) is scanned in a worker thread, so the
+            # event loop keeps serving other requests meanwhile
+            vault = await asyncio.to_thread(self._protect, ctx, segs, actions, detected)
         if vault is None:
             return
         ctx.vault = vault
@@ -96,3 +83,28 @@ class PiiStage:
             raise PiiBlocked(
                 f"the request contains data that policy does not allow to leave: {', '.join(sorted(blocked))}"
             )
+
+    def _protect(
+        self,
+        ctx: RequestContext,
+        segs: list[Segment],
+        actions: Mapping[str, Action],
+        detected: dict[str, list[Any]],
+    ) -> Vault | None:
+        """Detects and rewrites every segment in place; the vault, or None when nothing was found."""
+        assert self.engine is not None
+        vault: Vault | None = None
+        for seg in segs:
+            text = seg.text
+            spans = detected.get(text)
+            if spans is None:
+                spans = detected[text] = self.engine.detect(text)
+            if not spans:
+                continue
+            if vault is None:
+                vault = Vault(self.hash_key)
+                ctx.original_body = orjson.loads(orjson.dumps(ctx.body))
+            new_text, _ = vault.apply(text, spans, actions)
+            if new_text != text:
+                seg.set(new_text)
+        return vault

@@ -1,13 +1,13 @@
 """Stage 8: give the app its data back. Pseudonyms in the response become the original values again
 (text, tool-call arguments with JSON escaping, streams split anywhere), and PII the model produced that
-the request did not contain is flagged or masked (`pii.response_scan`)."""
+the request did not contain (under any action) is flagged or masked (`pii.response_scan`)."""
 
 from __future__ import annotations
 
 from bastion.config.pii import PiiConfig
 from bastion.context import RequestContext
-from bastion.pii import PiiEngine, Vault, new_findings
-from bastion.pipeline.restore_stream import restore_events
+from bastion.pii import PiiEngine, Vault
+from bastion.pipeline.restore_stream import new_in_response, request_values, restore_events
 from bastion.textview import Segment, segments
 
 _SCANNED_KINDS = frozenset({"assistant", "tool_arguments", "tool_input"})
@@ -60,10 +60,11 @@ class RestoreStage:
         assert self.engine is not None
         counts: dict[str, int] = {}
         changed = False
+        known = request_values(ctx)
         for seg in segs:
             if seg.kind not in _SCANNED_KINDS or seg.kind == "tool_arguments":
                 continue
-            found = new_findings(self.engine, seg.text, vault)
+            found = new_in_response(self.engine, seg.text, vault, known)
             if not found:
                 continue
             for span in found:

@@ -14,6 +14,18 @@ from bastion.sse import SseEvent
 _SCAN_CAP = 200_000  # characters of streamed output kept for the end-of-stream PII scan
 
 
+def request_values(ctx: RequestContext) -> frozenset[str]:
+    """Every value the request's texts were found to hold, whatever its action (pseudonymized, masked,
+    hashed, allowed): a response that repeats one holds no *new* PII."""
+    spans = ctx.pii_spans or {}
+    return frozenset(text[s.start : s.end] for text, found in spans.items() for s in found)
+
+
+def new_in_response(scanner: PiiEngine, text: str, vault: Vault, known: frozenset[str]) -> list[Any]:
+    """PII spans in response `text` that are neither placeholders nor values of the request."""
+    return [s for s in new_findings(scanner, text, vault) if text[s.start : s.end] not in known]
+
+
 class _Channels:
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
@@ -217,7 +229,7 @@ async def restore_events(
     finally:
         await source.aclose()  # type: ignore[attr-defined]
         if scanner is not None and seen:
-            found = new_findings(scanner, "".join(seen), vault)
+            found = new_in_response(scanner, "".join(seen), vault, request_values(ctx))
             if found:
                 counts: dict[str, int] = {}
                 for span in found:
