@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import secrets
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -88,23 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _plugins() -> list:  # type: ignore[type-arg]
-    """Sub-command groups from other packages (each module exposes `register(subparsers)`)."""
-    found = []
-    for module in (
-        "bastion.pii.cli",
-        "bastion.identity.cli",
-        "bastion.audit.cli",
-        "bastion.policy.cli",
-        "bastion.cost.cli",
-    ):
-        try:
-            mod = __import__(module, fromlist=["register"])
-        except ImportError:
-            continue
-        if hasattr(mod, "register"):
-            found.append(mod.register)
-    return found
+# Sub-command groups of other packages; each module exposes `register(subparsers)`.
+_COMMAND_MODULES = (
+    "bastion.pii.cli",
+    "bastion.identity.cli",
+    "bastion.audit.cli",
+    "bastion.policy.cli",
+    "bastion.cost.cli",
+)
+
+
+def _plugins() -> list[Callable[[Any], None]]:
+    return [importlib.import_module(name).register for name in _COMMAND_MODULES]
 
 
 def main(argv: list[str] | None = None) -> int:
