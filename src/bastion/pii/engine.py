@@ -10,7 +10,7 @@ from bastion.pii.placeholders import WRITTEN
 from bastion.pii.recognizers import REGISTRY, Recognizer
 from bastion.pii.recognizers.tokens import MAX_TOKENS, tokenize
 from bastion.pii.settings import PiiSettings
-from bastion.pii.span import Span, resolve_overlaps
+from bastion.pii.span import Span, outside_ranges, resolve_overlaps
 
 # Pieces of one postal address separated by commas/newlines/state codes are reported as one LOCATION.
 _ADDRESS_GLUE = re.compile(
@@ -73,7 +73,7 @@ def _outside_placeholders(text: str, spans: list[Span]) -> list[Span]:
     ranges = [m.span() for m in WRITTEN.finditer(text)]
     if not ranges:
         return spans
-    return [s for s in spans if not any(a < s.end and s.start < b for a, b in ranges)]
+    return outside_ranges(spans, ranges)
 
 
 def _join_addresses(text: str, spans: list[Span]) -> list[Span]:

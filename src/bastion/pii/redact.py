@@ -5,7 +5,7 @@ from __future__ import annotations
 from bastion.pii.engine import PiiEngine
 from bastion.pii.placeholders import PSEUDONYM
 from bastion.pii.settings import Action
-from bastion.pii.span import Span
+from bastion.pii.span import Span, outside_ranges
 from bastion.pii.vault import Vault
 
 
@@ -25,14 +25,8 @@ def redact_text(
 def new_findings(engine: PiiEngine, text: str, vault: Vault) -> list[Span]:
     """Spans in a model response that are neither placeholders nor values the request already contained."""
     placeholder_ranges = [m.span() for m in PSEUDONYM.finditer(text)]
-    out = []
-    for span in engine.detect(text):
-        if any(a < span.end and span.start < b for a, b in placeholder_ranges):
-            continue
-        if vault.knows_value(text[span.start : span.end]):
-            continue
-        out.append(span)
-    return out
+    spans = outside_ranges(engine.detect(text), placeholder_ranges)
+    return [span for span in spans if not vault.knows_value(text[span.start : span.end])]
 
 
 def mask_new_findings(engine: PiiEngine, text: str, vault: Vault) -> tuple[str, list[Span]]:

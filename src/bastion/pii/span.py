@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -57,3 +57,17 @@ def resolve_overlaps(candidates: Iterable[Span]) -> list[Span]:
         insort(starts, span.start)
         accepted.insert(i, span)
     return accepted
+
+
+def outside_ranges(spans: Iterable[Span], ranges: list[tuple[int, int]]) -> list[Span]:
+    """The spans that overlap none of ``ranges`` (sorted, non-overlapping ``(start, end)`` pairs, as
+    ``re.finditer`` yields them). O((spans + ranges) log ranges): hostile texts full of placeholders
+    must not make detection quadratic."""
+    ends = [end for _, end in ranges]
+    out = []
+    for span in spans:
+        i = bisect_right(ends, span.start)  # the first range ending after the span starts
+        if i < len(ranges) and ranges[i][0] < span.end:
+            continue
+        out.append(span)
+    return out

@@ -5,6 +5,8 @@ Behaviour by the provider model id (the `model` of a models entry):
   "none") it calls the first tool, filling its string parameters with the last user text; after a tool
   result it replies `Tool result: <text>`.
 - `fail`: answers 503 (to show fallback); `bad`: answers 400 with an OpenAI error body.
+- `echo-chars`: like `echo`, but a streamed answer sends one character per chunk (text and tool-call
+  arguments alike), to show that placeholders split across chunks are still restored.
 - `embed`: embeddings (any model id works for /embeddings): 16 deterministic floats per input.
 Token counts are estimates (4 characters a token), reported as usage like a real provider.
 """
@@ -74,6 +76,16 @@ def _reply(body: Json) -> tuple[str, list[Json]]:
         }
         return "", [call]
     return "Echo: " + text, []
+
+
+def _pieces(text: str, per_char: bool) -> list[str]:
+    """The streamed deltas of `text`: one character each, or _CHUNK_WORDS words each."""
+    if per_char:
+        return list(text)
+    words = text.split(" ") if text else []
+    return [
+        (" " if i else "") + " ".join(words[i : i + _CHUNK_WORDS]) for i in range(0, len(words), _CHUNK_WORDS)
+    ]
 
 
 def _error(status: int, message: str, etype: str) -> DemoResponse:
@@ -157,11 +169,10 @@ class DemoServer:
             }
             return b"data: " + orjson.dumps(data) + b"\n\n"
 
+        per_char = model == "echo-chars"
         yield chunk({"role": "assistant", "content": ""})
-        words = text.split(" ") if text else []
-        for i in range(0, len(words), _CHUNK_WORDS):
-            piece = " ".join(words[i : i + _CHUNK_WORDS])
-            yield chunk({"content": piece if i == 0 else " " + piece})
+        for piece in _pieces(text, per_char):
+            yield chunk({"content": piece})
             await asyncio.sleep(0)
         for n, call in enumerate(calls):
             yield chunk(
@@ -176,9 +187,9 @@ class DemoServer:
                     ]
                 }
             )
-            yield chunk(
-                {"tool_calls": [{"index": n, "function": {"arguments": call["function"]["arguments"]}}]}
-            )
+            args = call["function"]["arguments"]
+            for piece in args if per_char else [args]:
+                yield chunk({"tool_calls": [{"index": n, "function": {"arguments": piece}}]})
         yield chunk({}, finish)
         if usage is not None:
             data = {
