@@ -120,6 +120,8 @@ LOOK_ALIKES: list[tuple[str, str]] = [
     ("at 12:30:45 the job ran", "IP_ADDRESS"),
     ("mac 00:1A:2B:3C:4D:5E", "IP_ADDRESS"),
     ("GB82WEST12345698765431 fails mod-97", "IBAN"),
+    ("mk4081b68cb989 about it", "IBAN"),  # passes mod-97, but its groups are not fours: a random token
+    ("Mk4081B68cb989abcde1", "IBAN"),  # mixed case: an identifier
     ("see config.py and README.md", "URL"),
     ("export OPENAI_API_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxx", "SECRET"),
     ("api_key = YOUR_API_KEY_HERE_PLEASE_123", "SECRET"),

@@ -146,7 +146,16 @@ class IbanRecognizer(Recognizer):
         return start, pos
 
     def validate(self, text: str, start: int, end: int, pattern: Pattern) -> float | None:
-        compact = "".join(ch for ch in text[start:end] if ch.isalnum()).upper()
+        raw = text[start:end]
+        if " " in raw or "-" in raw:
+            # written with separators, an IBAN is grouped in fours: "DE89 3704 0044 0532 0130 00"
+            groups = raw.replace("-", " ").split(" ")
+            if any(len(g) != 4 for g in groups[:-1]) or not 1 <= len(groups[-1]) <= 4:
+                return None
+        letters = [ch for ch in raw if ch.isalpha()]
+        if not (all(ch.isupper() for ch in letters) or all(ch.islower() for ch in letters)):
+            return None  # mixed case is a word or an identifier, not an account number
+        compact = "".join(ch for ch in raw if ch.isalnum()).upper()
         if not compact.isascii() or not mod97_ok(compact):
             return None
         return pattern.score
