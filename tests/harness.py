@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -236,3 +236,29 @@ def wait_ready(url: str, timeout: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{url} never became ready")
         time.sleep(0.1)
+
+
+PG_SERVER = os.environ.get("BASTION_TEST_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+
+
+async def _pg_maintenance(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_SERVER + "/test", timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database (its URL), dropped afterwards."""
+    import asyncio
+
+    name = f"{prefix}_{os.urandom(5).hex()}"
+    asyncio.run(_pg_maintenance(f"CREATE DATABASE {name}"))
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        asyncio.run(_pg_maintenance(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -3,39 +3,24 @@ the test and dropped after), and an `Audit` wired to it."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 import pytest_asyncio
 
 from bastion.audit import Audit
 from bastion.config import Config, parse_config
 from bastion.storage import Storage, open_storage
-
-PG = "postgresql://postgres@127.0.0.1:5432"
-
-
-async def _pg(sql: str) -> None:
-    conn = await asyncpg.connect(PG + "/test")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+from harness import fresh_pg_database
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = "bastion_audit_" + os.urandom(5).hex()
-    asyncio.run(_pg(f"CREATE DATABASE {name}"))
-    try:
-        yield f"{PG}/{name}"
-    finally:
-        asyncio.run(_pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    with fresh_pg_database("bastion_audit") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 import pytest
@@ -22,28 +21,15 @@ import redis.asyncio as aioredis
 from cost.conftest import PRICES, chat
 from fakes import Fakes
 from fakes.openai import USAGE
-from harness import ADMIN_KEY, PROVIDER_KEYS, Served, auth, bastion_env, wait_ready
+from harness import ADMIN_KEY, PROVIDER_KEYS, Served, auth, bastion_env, fresh_pg_database, wait_ready
 
-PG = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/0"
-
-
-async def _pg(sql: str) -> None:
-    conn = await asyncpg.connect(PG + "/test")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    name = "bastion_cost_" + os.urandom(5).hex()
-    asyncio.run(_pg(f"CREATE DATABASE {name}"))
-    try:
-        yield f"{PG}/{name}"
-    finally:
-        asyncio.run(_pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    with fresh_pg_database("bastion_cost") as url:
+        yield url
 
 
 def _config(fakes: Fakes, database: str, home: Path) -> dict[str, Any]:

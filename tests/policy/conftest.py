@@ -4,20 +4,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anthropic
-import asyncpg
 import openai
 import pytest
 
 from fakes import Fakes
-from harness import ADMIN_KEY, Gateway, free_port, gateway_config
+from harness import ADMIN_KEY, Gateway, free_port, fresh_pg_database, gateway_config
 
 REGIONS = [
     {"name": "openai-eu", "type": "openai", "region": "eu"},
@@ -99,26 +96,11 @@ def an(policy_gateway: Gateway) -> Iterator[anthropic.Anthropic]:
         yield c
 
 
-PG = os.environ.get("BASTION_TEST_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
-
-
-async def _pg(sql: str) -> None:
-    conn = await asyncpg.connect(PG + "/test", timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database, dropped afterwards."""
-    name = "bastion_policy_" + os.urandom(5).hex()
-    asyncio.run(_pg(f"CREATE DATABASE {name}"))
-    try:
-        yield f"{PG}/{name}"
-    finally:
-        asyncio.run(_pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    with fresh_pg_database("bastion_policy") as url:
+        yield url
 
 
 def redis_up() -> bool:
