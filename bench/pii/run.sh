@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Accuracy (shared scorer, dev set) and latency of the built-in PII detector. Usage: bash bench/pii/run.sh
+# Accuracy (shared scorer: dev set, SECRET set) and latency of the built-in PII detector. Usage: bash bench/pii/run.sh
 # Optional NER backend: BASTION_PII_NER_MODEL=<spaCy package or path> bash bench/pii/run.sh (needs [ner] extra).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -7,4 +7,6 @@ PY=${PY:-.venv/bin/python}
 SCORER=${SCORER:-/work/shared/tools/pii_score.py}
 GOLD=${GOLD:-/work/shared/data/pii/dev.jsonl}
 "$PY" "$SCORER" --module bench/pii/detect.py:detect --gold "$GOLD" --latency 1000 "$@"
+# SECRET precision/recall on the generated set (the dev set has no SECRET spans).
+"$PY" "$SCORER" --module bench/pii/detect.py:detect --gold bench/pii/secrets.jsonl --labels SECRET --by-source
 "$PY" bench/pii/latency.py

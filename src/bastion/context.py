@@ -105,6 +105,8 @@ class RequestContext:
     # providers marked trusted) and the per-request pseudonym vault (never logged or serialised)
     original_body: dict[str, Any] | None = None
     vault: Any = None
+    # what each provider receives when its own PII map differs from the caller's (`pipeline.pii_variants`)
+    pii_variants: Any = None
     annotations: dict[str, Any] = field(default_factory=dict)  # what stages decided, for the audit record
     response_headers: dict[str, str] = field(default_factory=dict)  # added to the answer (x-ratelimit-*)
     admission: Any = None  # the limits stage's ticket (`bastion.limits.limiter.Ticket`), settled in finish

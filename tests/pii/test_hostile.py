@@ -65,6 +65,7 @@ def test_max_chars_caps_work() -> None:
         "x.",
         "a:",
         "token Ab1Cd2Ef3Gh4Ij5Kl6 ",
+        "key=a=",
         "-----BEGIN PRIVATE KEY-----",
         "GB82 ",
     ],

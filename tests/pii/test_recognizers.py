@@ -85,6 +85,27 @@ HITS: list[tuple[str, str, str]] = [
         "9f8e7d6c5b4a39281706f5e4d3c2b1a0Zq",
     ),
     ("the api token is Qm9vZ3lNYW4xMjM0NTY3ODkwYWJj", "SECRET", "Qm9vZ3lNYW4xMjM0NTY3ODkwYWJj"),
+    # A name that holds the context word inside an identifier, right before "=".
+    ("SENDGRID_API_KEY=Zk3qP9xW2mL7vB4nR8tY1cH6", "SECRET", "Zk3qP9xW2mL7vB4nR8tY1cH6"),
+    ("HEROKU_API_KEY=3f1c2a9e-7b4d-4e21-9c3a-5d8e7f6a1b2c", "SECRET", "3f1c2a9e-7b4d-4e21-9c3a-5d8e7f6a1b2c"),
+    ("hf token 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", "SECRET", "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"),
+    ("redis://:Zq8xW3mP9vL2@cache.svc:6379/0", "SECRET", "Zq8xW3mP9vL2"),  # no user name
+    ("login as admin with password Zqe4gx36II and migrate", "SECRET", "Zqe4gx36II"),
+    ("password: hunter2*", "SECRET", "hunter2*"),  # one star is a character, "****" is a mask
+    ("twilio auth token c92c7a978e3eaaa8b6722f3284a281ec ok", "SECRET", "c92c7a978e3eaaa8b6722f3284a281ec"),
+    ("mysql -u app -pZq8xW3mP9vL2 -h db.internal", "SECRET", "Zq8xW3mP9vL2"),
+    ("X-API-Key: NmDAWMoaUjmFklYtZCTnVwkb", "SECRET", "NmDAWMoaUjmFklYtZCTnVwkb"),  # letters only
+    (
+        'secret_key = "/ap/a6TqpRlwe1M3MEiFUnuHdodo3KTZqRhBifH9"',
+        "SECRET",
+        "/ap/a6TqpRlwe1M3MEiFUnuHdodo3KTZqRhBifH9",
+    ),
+    # A long random key that happens to hold "Fake" in mixed case ("LFakEs") is no placeholder.
+    (
+        "key rk_live_d1Fkd49e9npBrRCThrqZ36cLFakEsiAwSNbYlKQX6qTJtHa6",
+        "SECRET",
+        "rk_live_d1Fkd49e9npBrRCThrqZ36cLFakEsiAwSNbYlKQX6qTJtHa6",
+    ),
     # PERSON
     ("Dear Hannah McConnan, thanks for your order", "PERSON", "Hannah McConnan"),
     ("My name is Rubija", "PERSON", "Rubija"),
@@ -101,8 +122,14 @@ HITS: list[tuple[str, str, str]] = [
 ]
 
 PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAx9\n-----END RSA PRIVATE KEY-----"
+# A JWT of a few hundred characters: longer than any "too few distinct characters" placeholder bar.
+LONG_JWT = (
+    "eyJhbGciOiAiUlMyNTYiLCAidHlwIjogIkpXVCJ9.eyJzdWIiOiAiNzI5MzE3MzAzIiwgImlhdCI6IDE2NTIxMDg2NTd9."
+    + "Xx9Kq2Lm8Pz4Rt6Vw1Yb3Nc5Hd7Jf0Gs" * 10
+)
 
 HITS.append((f"key:\n{PRIVATE_KEY}\nend", "SECRET", PRIVATE_KEY))
+HITS.append((f"Authorization: Bearer {LONG_JWT}", "SECRET", LONG_JWT))
 
 
 @pytest.mark.parametrize(("text", "label", "value"), HITS)
@@ -128,6 +155,25 @@ LOOK_ALIKES: list[tuple[str, str]] = [
     ("aws example AKIAIOSFODNN7EXAMPLE", "SECRET"),
     ("commit sha 3f2a9c1e4b7d8f0a6c5e2b1d9f8a7c6e5d4b3a21", "SECRET"),
     ("sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "SECRET"),
+    ("password: ${DB_PASSWORD}", "SECRET"),
+    ("token: ${{ secrets.GITHUB_TOKEN }}", "SECRET"),
+    ("idempotency key 3f1c2a9e-7b4d-4e21-9c3a-5d8e7f6a1b2c.", "SECRET"),
+    ("private_key_id: 5dcfcb25b1306378330751df6d2e52c47ff38920", "SECRET"),
+    (
+        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1wrgVtXiPL\n"
+        "-----END PUBLIC KEY-----",
+        "SECRET",
+    ),
+    ("STRIPE_SECRET_KEY=sk_live_****************************1234", "SECRET"),
+    ("The key file lives at /etc/ssl/private/server.key and ~/.ssh/id_ed25519", "SECRET"),
+    ("Forgot your password? The reset link expires in 24 hours.", "SECRET"),
+    # Identifiers and names next to key/token/secret words.
+    ("CACHE_KEY=product_catalog_2024", "SECRET"),
+    ("Pass the token through getTokenFromRequest2(req)", "SECRET"),
+    ("the key is in column customer_key_2024 of dim_customer_v3", "SECRET"),
+    ("the auth middleware in auth_middleware_v2.py handles it", "SECRET"),
+    ("password policy: see the wiki", "SECRET"),
+    ("secret_arn = arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf", "SECRET"),
     ("the build at 2024-05-01 12:30:45 passed", "PHONE"),
     ("order 20240501 shipped", "PHONE"),
     ("invoice 4502218831", "PHONE"),

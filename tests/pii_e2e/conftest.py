@@ -19,7 +19,7 @@ from fakes import Fakes
 from harness import ADMIN_KEY, PROVIDERS, Gateway, free_port, gateway_config
 from pii_e2e.twisted_fakes import start_twisted
 
-TWISTS = ("toolecho", "toolchars", "mangle", "chars", "leak")
+TWISTS = ("toolecho", "toolchars", "mangle", "chars", "leak", "leakchars")
 ACTIONS = {"PHONE": "mask", "IP_ADDRESS": "hash", "SSN": "block", "URL": "allow"}
 TEAM = "pii-strict"
 TEAM_ACTIONS = {"EMAIL": "block", "PHONE": "pseudonymize"}

@@ -7,6 +7,7 @@ model id picks the twist; the answer is the fake's usual `echo` answer, rewritte
     fake-chars      streams: every text delta is split into one event per character
     fake-toolchars  toolecho, and streamed tool-argument fragments split into one event per character
     fake-leak       the answer also holds PII the request did not contain (for `pii.response_scan`)
+    fake-leakchars  leak, and streamed text split into one event per character
 
 Everything else is the shared fakes' behaviour. Requests are recorded by the base class as usual."""
 
@@ -64,7 +65,7 @@ def _rewrite(twist: str, rec: Recorded) -> Callable[[str, str], str]:
             return value.replace(TOOL_ARGUMENT, escaped)
         if twist == "mangle":
             return _PLACEHOLDER.sub(lambda m: "**<" + m.group(1).lower() + ">**", value)
-        if twist == "leak" and value.startswith("Echo:"):  # streamed: the first word
+        if twist in ("leak", "leakchars") and value.startswith("Echo:"):  # streamed: the first word
             return value + LEAK
         return value
 
@@ -129,7 +130,7 @@ def twist_events(twist: str, rec: Recorded, events: Sequence[bytes]) -> list[byt
             out.append(event)
             continue
         data = _walk(data, fn)
-        pieces = _split_chars(data) if twist in ("chars", "toolchars") else [data]
+        pieces = _split_chars(data) if twist in ("chars", "toolchars", "leakchars") else [data]
         out += [sse(p, name, sep) for p in pieces]
     return out
 

@@ -9,6 +9,7 @@ Library API (see ``README.md`` in ``recognizers/`` for adding a recognizer)::
     if vault.blocked_labels: reject(4xx, sorted(vault.blocked_labels))
     vault.restore(text); vault.restore_json_string(json_inner)
     restorer = StreamRestorer(vault); restorer.feed(delta) ...; restorer.flush()
+    masker = StreamMasker(engine.detect); masker.feed(delta) ...; masker.flush()   # mask output PII
     vault.summary()                                   # {label: {action: count}}, no values
 """
 
@@ -17,6 +18,7 @@ from bastion.pii.redact import mask_new_findings, new_findings, redact_text
 from bastion.pii.settings import Action, NerSettings, PiiSettings, ResponseScan
 from bastion.pii.span import LABELS, Span
 from bastion.pii.stream import StreamRestorer
+from bastion.pii.stream_mask import StreamMasker
 from bastion.pii.vault import Vault
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "PiiSettings",
     "ResponseScan",
     "Span",
+    "StreamMasker",
     "StreamRestorer",
     "Vault",
     "mask_new_findings",

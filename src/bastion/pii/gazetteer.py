@@ -28,10 +28,16 @@ class Gazetteer:
 
 
 @cache
+def load_common_words() -> frozenset[str]:
+    """Only the frequent-word list, for recognizers that need no names or places (cached, shared)."""
+    return _load("common_words")
+
+
+@cache
 def load_gazetteer() -> Gazetteer:
     """Read the shipped lists (immutable; cached so every engine in the process shares one copy)."""
     places = _load("places")
     heads = frozenset(p.split(" ", 1)[0] for p in places if " " in p)
     return Gazetteer(
-        _load("first_names"), _load("last_names"), places, _load("common_words"), _load("countries"), heads
+        _load("first_names"), _load("last_names"), places, load_common_words(), _load("countries"), heads
     )

@@ -16,6 +16,7 @@ from bastion.cache.store import Store
 from bastion.config.cache import CacheConfig
 from bastion.context import RequestContext
 from bastion.pipeline.base import Stage
+from bastion.pipeline.pii_variants import sent_default
 from bastion.sse import SseEvent
 
 HEADER = "x-bastion-cache"
@@ -111,8 +112,9 @@ class CacheStage:
             return False
         if ctx.status != 200 or (ctx.stream and not ctx.stream_completed):
             return False
-        # a trusted provider was sent the original personal data: its answer may hold it in clear
-        return not (target.provider.trusted and ctx.original_body is not None)
+        # a provider sent other PII than the key's body (e.g. trusted with the originals) may answer with
+        # values in clear, or with pseudonyms only its own vault restores
+        return sent_default(ctx, target.provider)
 
     async def finish(self, ctx: RequestContext) -> None:
         key = ctx.annotations.pop(_KEY, None)

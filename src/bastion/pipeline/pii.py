@@ -3,25 +3,28 @@ results, content blocks, embeddings input) is scanned; each finding gets its lab
 (reversible `<PERSON_1>`), mask, hash (keyed HMAC), allow, or block (the request is refused naming the
 entity types, never the values). The vault that can reverse pseudonyms stays in the request context only.
 
-Providers marked `trusted` receive the body as the client sent it (block still applies)."""
+Providers with their own map (`pii.providers.<name>`, `trusted: true`) receive the original body
+rewritten under that map (`bastion.pipeline.pii_variants`); block from the caller's actions still refuses
+the request, a provider's own block keeps the request away from that provider."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
 from bastion.config.pii import PiiConfig
+from bastion.config.schema import ProviderConfig
 from bastion.context import RequestContext
 from bastion.errors import BadRequest, PayloadTooLarge
 from bastion.pii import PiiEngine, Vault
 from bastion.pii.settings import Action
+from bastion.pipeline.offload import scan
+from bastion.pipeline.pii_variants import PiiVariants, destination_maps
+from bastion.routing.constraints import constrain
 from bastion.textview import Segment, segments
-
-_INLINE_CHARS = 20_000  # requests whose texts total at least this many characters are scanned off the loop
 
 
 class PiiBlocked(BadRequest):
@@ -31,7 +34,7 @@ class PiiBlocked(BadRequest):
 class PiiStage:
     name = "pii"
 
-    def __init__(self, settings: PiiConfig) -> None:
+    def __init__(self, settings: PiiConfig, providers: Sequence[ProviderConfig] = ()) -> None:
         self.settings = settings
         self.engine = PiiEngine(settings) if settings.enabled else None
         self.actions: dict[str, Action] = settings.action_map()
@@ -43,6 +46,7 @@ class PiiStage:
             self.team_actions[team] = merged
         # without a configured key, `hash` is keyed per process: stable within it, never across deployments
         self.hash_key = settings.hash_key.encode() if settings.hash_key else os.urandom(32)
+        self.destinations = destination_maps(settings, providers)  # provider name -> its own actions
 
     def actions_for(self, ctx: RequestContext) -> Mapping[str, Action]:
         team = ctx.principal.team if ctx.principal else None
@@ -68,12 +72,9 @@ class PiiStage:
                 f"the request's texts total {total} characters, over the PII scanner's limit of {limit}; "
                 "the request was not sent"
             )
-        if total < _INLINE_CHARS:
-            vault = self._protect(ctx, segs, actions, detected)
-        else:
-            # a large request (one long text or many short ones) is scanned in a worker thread, so the
-            # event loop keeps serving other requests meanwhile
-            vault = await asyncio.to_thread(self._protect, ctx, segs, actions, detected)
+        # a large request (one long text or many short ones) is scanned in a worker thread, so the event
+        # loop keeps serving other requests meanwhile
+        vault = await scan(total, self._protect, ctx, segs, actions, detected)
         if vault is None:
             return
         ctx.vault = vault
@@ -83,6 +84,15 @@ class PiiStage:
             raise PiiBlocked(
                 f"the request contains data that policy does not allow to leave: {', '.join(sorted(blocked))}"
             )
+        if self.destinations:
+            variants = PiiVariants(ctx, actions, self.destinations, self.hash_key, detected)
+            ctx.pii_variants = variants
+            for name in self.destinations:
+                kept_out = variants.blocked_by(name)
+                if kept_out:
+                    constrain(
+                        ctx, exclude=[name], reason=f"pii.providers.{name} blocks {', '.join(kept_out)}"
+                    )
 
     def _protect(
         self,

@@ -1,16 +1,19 @@
 """Stage 8: give the app its data back. Pseudonyms in the response become the original values again
-(text, tool-call arguments with JSON escaping, streams split anywhere), and PII the model produced that
-the request did not contain (under any action) is flagged or masked (`pii.response_scan`)."""
+(text, tool-call arguments with JSON escaping, streams split anywhere), with the vault of the body the
+serving provider received (`pipeline.pii_variants`), and PII the model produced that the request did not
+contain (under any action) is flagged or masked (`pii.response_scan`), streams included."""
 
 from __future__ import annotations
 
 from bastion.config.pii import PiiConfig
 from bastion.context import RequestContext
-from bastion.pii import PiiEngine, Vault
-from bastion.pipeline.restore_stream import new_in_response, request_values, restore_events
+from bastion.pii import PiiEngine, Span, Vault
+from bastion.pipeline.offload import scan
+from bastion.pipeline.pii_variants import vault_for
+from bastion.pipeline.restore_stream import mask_spans, new_in_response, request_values, restore_events
 from bastion.textview import Segment, segments
 
-_SCANNED_KINDS = frozenset({"assistant", "tool_arguments", "tool_input"})
+_SCANNED_KINDS = frozenset({"assistant", "tool_input"})  # tool_arguments are JSON text: not scanned
 
 
 def restore_segment(vault: Vault, seg: Segment) -> bool:
@@ -31,18 +34,15 @@ class RestoreStage:
         self.hash_key = settings.hash_key.encode() if settings.hash_key else None
 
     async def run(self, ctx: RequestContext) -> None:
-        vault: Vault | None = ctx.vault
-        trusted = ctx.target is not None and ctx.target.provider.trusted and ctx.original_body is not None
-        restore = vault is not None and not trusted
+        vault = vault_for(ctx)
+        restore = vault is not None and len(vault) > 0  # a body with no pseudonyms has nothing to restore
         if not restore and self.scan == "off":
             return
         if vault is None:
             vault = Vault(self.hash_key)
         if ctx.events is not None:
-            if restore or self.scan != "off":
-                ctx.events = restore_events(
-                    ctx, ctx.events, vault, restore, self.engine if self.scan != "off" else None
-                )
+            scanner = self.engine if self.scan != "off" else None
+            ctx.events = restore_events(ctx, ctx.events, vault, restore, scanner, mask=self.scan == "mask")
             return
         if ctx.response is None:
             return
@@ -52,27 +52,32 @@ class RestoreStage:
             for seg in segs:
                 changed |= restore_segment(vault, seg)
         if self.scan != "off" and self.engine is not None:
-            changed |= self._scan(ctx, vault, segs)
+            changed |= await self._scan(ctx, vault, segs)
         if changed:
             ctx.response_raw = None
 
-    def _scan(self, ctx: RequestContext, vault: Vault, segs: list[Segment]) -> bool:
-        assert self.engine is not None
+    async def _scan(self, ctx: RequestContext, vault: Vault, segs: list[Segment]) -> bool:
+        """Response PII the request did not hold: counted, and masked with `mask`. A long answer is
+        scanned in a worker thread (`offload.INLINE_CHARS`)."""
+        scanned = [seg for seg in segs if seg.kind in _SCANNED_KINDS and seg.text]
+        if not scanned:
+            return False
+        texts = [seg.text for seg in scanned]
+        found = await scan(sum(map(len, texts)), self._find, texts, vault, request_values(ctx))
         counts: dict[str, int] = {}
         changed = False
-        known = request_values(ctx)
-        for seg in segs:
-            if seg.kind not in _SCANNED_KINDS or seg.kind == "tool_arguments":
+        for seg, spans in zip(scanned, found, strict=True):
+            if not spans:
                 continue
-            found = new_in_response(self.engine, seg.text, vault, known)
-            if not found:
-                continue
-            for span in found:
+            for span in spans:
                 counts[span.label] = counts.get(span.label, 0) + 1
             if self.scan == "mask":
-                masked, _ = vault.apply(seg.text, found, {s.label: "mask" for s in found})
-                seg.set(masked)
+                seg.set(mask_spans(seg.text, spans))
                 changed = True
         if counts:
             ctx.annotations["pii_response"] = {"action": self.scan, "found": counts}
         return changed
+
+    def _find(self, texts: list[str], vault: Vault, known: frozenset[str]) -> list[list[Span]]:
+        assert self.engine is not None
+        return [new_in_response(self.engine, text, vault, known) for text in texts]

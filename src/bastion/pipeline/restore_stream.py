@@ -1,17 +1,23 @@
-"""Restoring pseudonyms in client-format streams. One `StreamRestorer` per text channel (a choice's
-content, a tool call's arguments, a content block); a channel's held-back tail is flushed just before the
-event that closes it, so nothing is lost and unrelated text is never delayed."""
+"""Restoring pseudonyms in client-format streams, and masking PII the model produced. One `StreamRestorer`
+per text channel (a choice's content, a tool call's arguments, a content block) and, with
+`response_scan: mask`, one `StreamMasker` after it on each text channel (not on tool-call arguments); a
+channel's held-back tail is flushed just before the event that closes it, so nothing is lost and unrelated
+text is delayed no more than the restorer's and the masker's bounded holdbacks."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Hashable
 from typing import Any
 
 from bastion.context import RequestContext
-from bastion.pii import PiiEngine, StreamRestorer, Vault, new_findings
+from bastion.pii import PiiEngine, StreamRestorer, Vault, new_findings, placeholders
+from bastion.pii.span import Span
+from bastion.pii.stream_mask import StreamMasker
+from bastion.pipeline.offload import scan
 from bastion.sse import SseEvent
 
-_SCAN_CAP = 200_000  # characters of streamed output kept for the end-of-stream PII scan
+_SCAN_CAP = 200_000  # characters of streamed output kept for the end-of-stream PII scan (flag)
 
 
 def request_values(ctx: RequestContext) -> frozenset[str]:
@@ -26,21 +32,59 @@ def new_in_response(scanner: PiiEngine, text: str, vault: Vault, known: frozense
     return [s for s in new_findings(scanner, text, vault) if text[s.start : s.end] not in known]
 
 
+def mask_spans(text: str, spans: list[Span]) -> str:
+    """`text` with each of `spans` (sorted, non-overlapping) replaced by `<LABEL>`."""
+    out: list[str] = []
+    cursor = 0
+    for span in spans:
+        out += (text[cursor : span.start], placeholders.mask(span.label))
+        cursor = span.end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
 class _Channels:
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: Vault, find: Callable[[str], list[Span]] | None = None) -> None:
         self.vault = vault
+        self.find = find  # set when masking: PII in the output the request did not hold
         self.open: dict[Hashable, StreamRestorer] = {}
+        self.masks: dict[Hashable, StreamMasker] = {}
+        self.maskers: list[StreamMasker] = []  # every channel's, for the counts
+        self.masked: Counter[str] = Counter()  # findings masked in whole texts (Responses `.done` events)
         self.meta: dict[str, Any] = {"object": "chat.completion.chunk"}  # id/model/created of the last chunk
 
     def feed(self, key: Hashable, text: str, json_string: bool = False) -> str:
         r = self.open.get(key)
         if r is None:
             r = self.open[key] = StreamRestorer(self.vault, json_string=json_string)
-        return r.feed(text)
+            if self.find is not None and not json_string:
+                self.masks[key] = StreamMasker(self.find)
+                self.maskers.append(self.masks[key])
+        out = r.feed(text)
+        m = self.masks.get(key)
+        return m.feed(out) if m is not None else out
 
     def flush(self, key: Hashable) -> str:
         r = self.open.pop(key, None)
-        return r.flush() if r is not None else ""
+        tail = r.flush() if r is not None else ""
+        m = self.masks.pop(key, None)
+        return m.feed(tail) + m.flush() if m is not None else tail
+
+    def whole(self, text: str, json_string: bool = False) -> str:
+        """A complete text (a `.done` event, a finished item): restored, and masked when masking."""
+        text = self.vault.restore_json_string(text) if json_string else self.vault.restore(text)
+        if self.find is None or json_string:
+            return text
+        found = self.find(text)
+        self.masked.update(s.label for s in found)
+        return mask_spans(text, found) if found else text
+
+    def found(self) -> dict[str, int]:
+        """Findings masked in streamed deltas (whole texts repeat them, so they are not added twice)."""
+        total: Counter[str] = Counter()
+        for m in self.maskers:
+            total.update(m.found)
+        return dict(total or self.masked)
 
     def flush_where(self, pred: Any) -> list[tuple[Hashable, str]]:
         keys = [k for k in self.open if pred(k)]
@@ -132,7 +176,7 @@ def _anthropic(ev: SseEvent, ch: _Channels) -> list[SseEvent]:
     return [ev]
 
 
-def _responses(ev: SseEvent, ch: _Channels, vault: Vault) -> list[SseEvent]:
+def _responses(ev: SseEvent, ch: _Channels) -> list[SseEvent]:
     data = ev.data
     if not isinstance(data, dict):
         return [ev]
@@ -159,8 +203,7 @@ def _responses(ev: SseEvent, ch: _Channels, vault: Vault) -> list[SseEvent]:
             )
         for field in ("text", "arguments"):
             if isinstance(data.get(field), str):
-                restore = vault.restore_json_string if field == "arguments" else vault.restore
-                data[field] = restore(data[field])
+                data[field] = ch.whole(data[field], json_string=field == "arguments")
     else:
         from bastion.textview import responses_response
 
@@ -169,10 +212,9 @@ def _responses(ev: SseEvent, ch: _Channels, vault: Vault) -> list[SseEvent]:
         part = data.get("part") if isinstance(data.get("part"), dict) else None
         body = holder or ({"output": [item]} if item else None)
         for seg in responses_response(body) if body else ():
-            restore = vault.restore_json_string if seg.kind == "tool_arguments" else vault.restore
-            seg.set(restore(seg.text))
+            seg.set(ch.whole(seg.text, json_string=seg.kind == "tool_arguments"))
         if part is not None and isinstance(part.get("text"), str):
-            part["text"] = vault.restore(part["text"])
+            part["text"] = ch.whole(part["text"])
     ev.raw = None
     return [*out, ev]
 
@@ -194,44 +236,64 @@ def _text_of(ev: SseEvent) -> str:
     return ""
 
 
+_VIEWS: dict[str, Callable[[SseEvent, _Channels], list[SseEvent]]] = {
+    "anthropic.messages": _anthropic,
+    "openai.responses": _responses,
+    "openai.chat": _openai_chat,
+}
+
+
 async def restore_events(
     ctx: RequestContext,
     source: AsyncIterator[SseEvent],
     vault: Vault,
     restore: bool,
     scanner: PiiEngine | None,
+    *,
+    mask: bool = False,
 ) -> AsyncIterator[SseEvent]:
-    """Wraps the client-format event stream. Streams are scanned for new PII at the end and flagged
-    (masking needs the whole text and is applied to non-streamed answers only)."""
-    ch = _Channels(vault)
+    """Wraps the client-format event stream. With a `scanner`, PII the model produced is masked as the
+    stream flows (`mask`) or counted at the end of the stream (flag). An event carrying at least
+    `offload.INLINE_CHARS` characters of text, and a long end-of-stream scan, are handled in a worker
+    thread."""
+    known = request_values(ctx) if scanner is not None else frozenset()
+
+    def new_pii(text: str) -> list[Span]:
+        assert scanner is not None
+        return new_in_response(scanner, text, vault, known)
+
+    find = new_pii if scanner is not None and mask else None
+    ch = _Channels(vault if restore else Vault(), find)
+    view = _VIEWS.get(ctx.api) if restore or find is not None else None
+    flag = scanner is not None and not mask
     seen: list[str] = []
     size = 0
     try:
         async for ev in source:
-            if not restore:
+            if view is None:
                 outs = [ev]
-            elif ctx.api == "anthropic.messages":
-                outs = _anthropic(ev, ch)
-            elif ctx.api == "openai.responses":
-                outs = _responses(ev, ch, vault)
             else:
-                outs = _openai_chat(ev, ch)
+                size_of = len(ev.raw) if ev.raw is not None else len(_text_of(ev))
+                outs = await scan(size_of, view, ev, ch)
             for out in outs:
-                if scanner is not None and size < _SCAN_CAP:
+                if flag and size < _SCAN_CAP:
                     text = _text_of(out)
                     seen.append(text)
                     size += len(text)
                 yield out
-        if restore and ctx.api == "openai.chat":
+        if view is not None and ctx.api == "openai.chat":
             for key, tail in ch.flush_where(lambda k: True):
                 if tail:
                     yield _openai_tail(ch, key, tail)
     finally:
         await source.aclose()  # type: ignore[attr-defined]
-        if scanner is not None and seen:
-            found = new_in_response(scanner, "".join(seen), vault, request_values(ctx))
-            if found:
-                counts: dict[str, int] = {}
-                for span in found:
-                    counts[span.label] = counts.get(span.label, 0) + 1
-                ctx.annotations["pii_response"] = {"action": "flag", "found": counts}
+        found: dict[str, int] = {}
+        if find is not None:
+            found = ch.found()
+        elif flag and seen:
+            text = "".join(seen)
+            assert scanner is not None
+            spans = await scan(len(text), new_in_response, scanner, text, vault, known)
+            found = dict(Counter(span.label for span in spans))
+        if found:
+            ctx.annotations["pii_response"] = {"action": "mask" if mask else "flag", "found": found}

@@ -31,7 +31,7 @@ REGISTRY: dict[str, tuple[str, Callable[[Gazetteer], Recognizer]]] = {
     "url": ("URL", lambda _g: UrlRecognizer()),
     "date_of_birth": ("DATE_TIME", lambda _g: DateOfBirthRecognizer()),
     "id_number": ("ID_NUMBER", lambda _g: IdNumberRecognizer()),
-    "secret": ("SECRET", lambda _g: SecretRecognizer()),
+    "secret": ("SECRET", SecretRecognizer),
     "person": ("PERSON", PersonRecognizer),
     "location": ("LOCATION", LocationRecognizer),
     "org": ("ORG", OrgRecognizer),

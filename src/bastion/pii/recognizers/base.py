@@ -15,9 +15,10 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from typing import ClassVar
 
-from bastion.pii.recognizers.tokens import Token
+from bastion.pii.recognizers.tokens import Token, token_words
 from bastion.pii.span import Span
 
 
@@ -31,6 +32,11 @@ class Pattern:
     group: int = 0
     # The pattern runs only if one of these substrings occurs in the lower-cased text (cheap C-speed gate).
     needles: tuple[str, ...] = ()
+    # Word-based recognizers: the pattern runs only if one of these words is one of the text's word tokens
+    # (lower-cased). A necessary condition for a match, so the gate changes speed, not results.
+    words: frozenset[str] = frozenset()
+    # Same, for words that must end a token: runs only if some token ends with one of these.
+    word_endings: tuple[str, ...] = ()
 
 
 class Recognizer:
@@ -52,7 +58,10 @@ class Recognizer:
     wants_tokens: ClassVar[bool] = False
 
     def __init__(self) -> None:
-        self._compiled = tuple((p, re.compile(p.regex, self.flags)) for p in self.patterns)
+        self._compiled = tuple((p, re.compile(class_first(p.regex), self.flags)) for p in self.patterns)
+        self._pattern_needles = tuple(dict.fromkeys(n for p in self.patterns for n in p.needles))
+        # Word gates need the engine's tokens, which it makes only for recognizers that want them.
+        self._word_gated = self.wants_tokens and any(p.words or p.word_endings for p in self.patterns)
         self._prefilter = re.compile(self.prefilter, self.flags) if self.prefilter else None
         self._context = (
             re.compile(
@@ -64,17 +73,33 @@ class Recognizer:
 
     def analyze(self, text: str, lower: str | None = None) -> Iterator[Span]:
         """Candidate spans. ``lower`` is ``text.lower()`` when the caller already has it (saves work)."""
+        return self.scan(text, lower)
+
+    def scan(
+        self, text: str, lower: str | None = None, words: frozenset[str] | None = None
+    ) -> Iterator[Span]:
+        """The patterns' candidates. ``words``, when given, holds every lower-cased word token of ``text``
+        and lets patterns that declare ``Pattern.words`` be skipped when none of them occurs."""
         if self._prefilter is not None and self._prefilter.search(text) is None:
             return
         if self.needles:
             lower = text.lower() if lower is None else lower
-            if not any(n in lower for n in self.needles):
+            if not any(map(lower.__contains__, self.needles)):
                 return
+        present: set[str] | None = None  # which of the patterns' needles occur: each looked up once
         for pattern, regex in self._compiled:
             if pattern.needles:
-                if lower is None:
-                    lower = text.lower()
-                if not any(n in lower for n in pattern.needles):
+                if present is None:
+                    lower = text.lower() if lower is None else lower
+                    present = set(filter(lower.__contains__, self._pattern_needles))
+                if present.isdisjoint(pattern.needles):
+                    continue
+            if words is not None:
+                if pattern.words and pattern.words.isdisjoint(words):
+                    continue
+                if pattern.word_endings and not any(
+                    map(str.endswith, words, repeat(pattern.word_endings))
+                ):
                     continue
             pos = 0
             while (match := regex.search(text, pos)) is not None:
@@ -94,8 +119,9 @@ class Recognizer:
                     yield Span(start, end, self.label, min(score, 1.0))
 
     def analyze_tokens(self, text: str, tokens: list[Token], lower: str | None = None) -> Iterator[Span]:
-        """Same as :meth:`analyze`, given the engine's shared word tokens (used by word-based recognizers)."""
-        return self.analyze(text, lower)
+        """Same as :meth:`analyze`, given the engine's shared word tokens (word-based recognizers use them;
+        patterns with word gates are skipped when the tokens lack their words)."""
+        return self.scan(text, lower, token_words(tokens) if self._word_gated else None)
 
     def validate(self, text: str, start: int, end: int, pattern: Pattern) -> float | None:
         """Return the candidate's score, or None to reject it. Default: pattern score plus context boost."""
@@ -118,6 +144,39 @@ class Recognizer:
 
     def context_bonus(self, text: str, start: int, end: int) -> float:
         return self.context_boost if self.has_context(text, start, end) else 0.0
+
+
+# ``(?<![\w-])\d{3}...``: leading look-behinds (no nested groups), then one character-class atom.
+_CLASS = r"\\[wdsWDS]|\[(?:\\.|[^\]\\])+\]"
+_GUARD_BODY = r"(?:\\.|\[(?:\\.|[^\]\\])+\]|[^()\\\[])+"
+_LEADING_GUARDS = re.compile(rf"((?:\(\?<!{_GUARD_BODY}\))+)({_CLASS})(?:\{{(\d+)(,\d+)?\}})?")
+_GUARD = re.compile(rf"\(\?<!({_GUARD_BODY})\)")
+
+
+def class_first(regex: str) -> str:
+    r"""The same regex with its first character class moved before its leading look-behinds.
+
+    ``(?<!L)C{m,n}`` and ``C(?<!L[\s\S])C{m-1,n-1}`` match exactly the same strings at the same positions
+    (each look-behind now also steps over the character just consumed), but the second starts with a
+    character class, which Python's regex engine uses to skip ahead to candidate positions instead of
+    trying the look-behinds at every position: several times faster on ordinary text. Patterns of any
+    other shape are returned unchanged.
+    """
+    m = _LEADING_GUARDS.match(regex)
+    if m is None:
+        return regex
+    guards, atom, low, high = m.groups()
+    rest = regex[m.end() :]
+    if rest[:1] in {"{", "?", "*", "+"} or (low is not None and int(low) < 1):
+        return regex  # an optional or open-ended first atom: leave the pattern as written
+    if low is None:
+        repeat = ""
+    elif high is None:
+        repeat = f"{atom}{{{int(low) - 1}}}"
+    else:
+        repeat = f"{atom}{{{int(low) - 1},{int(high[1:]) - 1}}}"
+    moved = "".join(f"(?<!(?:{g})[\\s\\S])" for g in _GUARD.findall(guards))
+    return f"{atom}{moved}{repeat}{rest}"
 
 
 def digits_of(value: str) -> str:
@@ -166,13 +225,23 @@ PLACEHOLDER_HINTS: tuple[str, ...] = (
     "....",
     "<",
     ">",
-    "*",
+    "**",
 )
+# Each hint as written, in capitals and capitalised: "your"/"YOUR"/"Your", but not "yOuR" or "FakE", which a
+# long random token (a 100-character Stripe key, a JWT signature) holds now and then.
+_HINT_FORMS: tuple[str, ...] = tuple(
+    dict.fromkeys(form for h in PLACEHOLDER_HINTS for form in (h, h.upper(), h.capitalize()))
+)
+# A reference to a value kept elsewhere: ``$DB_PASSWORD``, ``${TOKEN}``, ``{{ secrets.X }}``, ``%(pw)s``.
+_REFERENCE = re.compile(r"\$\{?[A-Za-z_][\w.]{0,64}\}?|\{\{.{0,80}\}\}|%\(\w{1,64}\)s|\{\w{1,64}\}")
 
 
 def looks_like_placeholder(value: str) -> bool:
-    """True for documentation stand-ins: ``sk-xxxxxxxx``, ``YOUR_API_KEY``, ``AKIAIOSFODNN7EXAMPLE``."""
-    lower = value.lower()
-    if any(h in lower for h in PLACEHOLDER_HINTS):
+    """True for documentation stand-ins (``sk-xxxxxxxx``, ``YOUR_API_KEY``, ``AKIAIOSFODNN7EXAMPLE``) and for
+    references to a value kept elsewhere (``${DB_PASSWORD}``). Too few distinct characters for the length also
+    marks a stand-in; the bar stops rising at 16 distinct characters, so long random tokens (JWTs, 300+
+    characters over a 64-letter alphabet) are never taken for one."""
+    if any(map(value.__contains__, _HINT_FORMS)) or _REFERENCE.fullmatch(value):
         return True
-    return len(set(lower)) < max(6, len(lower) // 5)
+    lower = value.lower()
+    return len(set(lower)) < min(max(6, len(lower) // 5), 16)

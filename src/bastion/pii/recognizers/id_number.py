@@ -98,7 +98,8 @@ class IdNumberRecognizer(Recognizer):
     patterns = (
         Pattern(
             "uk-nino",
-            r"(?<![\w-])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+            # (?<![\w-])(?!BG|GB|NK|KN|TN|NT|ZZ)XY..., written letter-first (see base.class_first)
+            r"[A-CEGHJ-PR-TW-Z](?<![\w-][A-Z])[A-CEGHJ-NPR-TW-Z](?<!BG|GB|NK|KN|TN|NT|ZZ)"
             r" ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w-])",
             0.6,
         ),
@@ -112,7 +113,9 @@ class IdNumberRecognizer(Recognizer):
         Pattern("sort-code", r"(?<![\w-])\d{2}-\d{2}-\d{2}(?![\w-])", 0.2, needles=_CONTEXT),
         Pattern(
             "document",
-            r"(?<![\w-])(?=[A-Za-z-]{0,6}\d)[A-Za-z0-9][A-Za-z0-9-]{3,18}[A-Za-z0-9](?![\w-])",
+            # (?<![\w-])(?=[A-Za-z-]{0,6}\d)[A-Za-z0-9]..., written character-first (see base.class_first)
+            r"[A-Za-z0-9](?<![\w-][A-Za-z0-9])(?:(?<=\d)|(?=[A-Za-z-]{0,5}\d))[A-Za-z0-9-]{3,18}[A-Za-z0-9]"
+            r"(?![\w-])",
             0.2,
             needles=_CONTEXT,
         ),

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from bastion.pii.gazetteer import Gazetteer, load_gazetteer
 from bastion.pii.recognizers.base import Pattern, Recognizer
-from bastion.pii.recognizers.tokens import MAX_TOKENS, Token, tokenize
+from bastion.pii.recognizers.tokens import MAX_TOKENS, Token, token_words, tokenize
 from bastion.pii.span import Span
 
 _WORD = r"[^\W\d_][^\W\d_'\u2019.-]{0,30}"
@@ -42,6 +42,20 @@ _COMPOUND = (
 
 
 _COMPOUND_ENDINGS = tuple(_COMPOUND.split("|"))
+
+
+def _word_set(alternation: str) -> frozenset[str]:
+    """The lower-cased words of an ``a|b|cs?`` alternation (``cs?`` gives ``c`` and ``cs``): a gate."""
+    words = set()
+    for word in alternation.lower().split("|"):
+        words |= {word[:-2], word[:-1]} if word.endswith("s?") else {word}
+    return frozenset(words)
+
+
+def _first_letters(alternation: str) -> str:
+    """The first letters of an alternation's words, for a fail-fast ``(?=(?i:[...]))`` in front of it."""
+    return "".join(sorted({word[0] for word in alternation.lower().split("|")}))
+
 _PLACE_TRIGGERS = frozenset(
     " ".join(
         (
@@ -55,26 +69,41 @@ _PLACE_TRIGGERS = frozenset(
 class LocationRecognizer(Recognizer):
     label = "LOCATION"
     patterns = (
-        Pattern("street-suffix", rf"(?<![\w-]){_NUM},?\s(?:{_WORD}\s){{0,3}}(?i:{_SUFFIXES})\b\.?", 0.8),
+        Pattern(
+            "street-suffix",
+            rf"(?<![\w-]){_NUM},?\s(?:{_WORD}\s){{0,3}}(?i:{_SUFFIXES})\b\.?",
+            0.8,
+            words=_word_set(_SUFFIXES),
+        ),
         Pattern(
             "street-name",
-            rf"(?<![\w-])(?:[A-Z][^\W\d_]{{1,30}} ){{1,3}}(?:{_NAMED_PLACE_TYPES})(?![\w-])",
+            # (?<![\w-])(?:[A-Z][^\W\d_]{1,30} ){1,3}, written capital-first (see base.class_first)
+            rf"[A-Z](?<![\w-][A-Z])[^\W\d_]{{1,30}} (?:[A-Z][^\W\d_]{{1,30}} ){{0,2}}"
+            rf"(?:{_NAMED_PLACE_TYPES})(?![\w-])",
             0.55,
+            words=_word_set(_NAMED_PLACE_TYPES),
         ),
         Pattern(
             "street-prefix",
-            rf"(?<![\w-])(?i:{_PREFIXES})\.?\s(?:(?:{_WORD}|de|do|da|di|del|la)\s){{0,4}}"
+            rf"(?=(?i:[{_first_letters(_PREFIXES)}]))(?<![\w-])(?i:{_PREFIXES})\.?\s"
+            rf"(?:(?:{_WORD}|de|do|da|di|del|la)\s){{0,4}}"
             rf"(?:{_WORD})(?:\s{_NUM}\b\.?)?",
             0.6,
+            words=_word_set(_PREFIXES),
         ),
         # A word then a house number; ``validate`` keeps it if the word ends in a street-type compound.
-        Pattern("street-compound", rf"(?<![\w-])[^\W\d_]{{4,40}}\s{_NUM}\b\.?", 0.75),
+        Pattern(
+            "street-compound",
+            rf"(?<![\w-])[^\W\d_]{{4,40}}\s{_NUM}\b\.?",
+            0.75,
+            word_endings=_COMPOUND_ENDINGS,  # the endings ``validate`` requires
+        ),
         Pattern(
             "unit",
-            r"(?<![\w-])(?i:apt|apartment|suite|ste|unit|flat|po box|p\.o\. box|psc|box)\.?\s#?\d{1,6}"
-            r"(?![\w-])",
+            r"(?=(?i:[asufpb]))(?<![\w-])(?i:apt|apartment|suite|ste|unit|flat|po box|p\.o\. box|psc|box)"
+            r"\.?\s#?\d{1,6}(?![\w-])",
             0.7,
-            needles=("apt", "apartment", "suite", "ste", "unit", "flat", "box", "psc"),
+            words=frozenset(("apt", "apartment", "suite", "ste", "unit", "flat", "box", "psc")),
         ),
         Pattern(
             "us-city-state-zip",
@@ -84,8 +113,9 @@ class LocationRecognizer(Recognizer):
         ),
         Pattern(
             "postcode",
-            r"(?i:zip|zip code|postal code|postcode|post code|plz|cep|cap)\s{0,2}(?:is|:|#)?\s{0,2}"
-            r"([A-Z0-9]{2,5}(?:[ -][A-Z0-9]{2,4})?)(?![\w-])",
+            # The look-ahead is implied by the alternation; it only lets most positions fail fast.
+            r"(?=(?i:[zpc]))(?i:zip|zip code|postal code|postcode|post code|plz|cep|cap)"
+            r"\s{0,2}(?:is|:|#)?\s{0,2}([A-Z0-9]{2,5}(?:[ -][A-Z0-9]{2,4})?)(?![\w-])",
             0.75,
             1,
             needles=("zip", "postal", "postcode", "post code", "plz", "cep", "cap"),
@@ -116,36 +146,36 @@ class LocationRecognizer(Recognizer):
         return self.analyze_tokens(text, tokenize(text, MAX_TOKENS), lower)
 
     def analyze_tokens(self, text: str, tokens: list[Token], lower: str | None = None) -> Iterator[Span]:
-        yield from super().analyze(text, lower)
+        yield from self.scan(text, lower, token_words(tokens))
         yield from self._places(text, tokens)
 
     def _places(self, text: str, tokens: list[Token]) -> Iterator[Span]:
-        gaz = self._gaz
-        i = 0
-        while i < len(tokens):
-            tok = tokens[i]
-            if not tok.capitalised or (len(tok.text) < 3 and not tok.shouting):
-                i += 1
+        """The longest place name (up to four words, on one line) starting at each capitalised word."""
+        places, heads = self._gaz.places, self._gaz.place_heads
+        count = len(tokens)
+        resume = 0  # tokens before this index belong to a place already reported
+        for i, tok in enumerate(tokens):
+            if i < resume or not tok.capitalised or (len(tok.text) < 3 and not tok.shouting):
                 continue
             best = 0
-            for n in (4, 3, 2, 1) if tok.lower in gaz.place_heads else (1,):
-                if i + n > len(tokens):
-                    continue
-                last = tokens[i + n - 1]
-                if n > 1 and (last.end - tok.start > 60 or "\n" in text[tok.start : last.end]):
-                    continue
-                key = tok.lower if n == 1 else " ".join(t.lower for t in tokens[i : i + n])
-                if key in gaz.places and last.capitalised:
-                    best = n
-                    break
+            if tok.lower in heads:
+                for n in (4, 3, 2):
+                    if i + n > count:
+                        continue
+                    last = tokens[i + n - 1]
+                    if last.end - tok.start > 60 or "\n" in text[tok.start : last.end]:
+                        continue
+                    if last.capitalised and " ".join([t.lower for t in tokens[i : i + n]]) in places:
+                        best = n
+                        break
+            if not best and tok.lower in places:
+                best = 1
             if not best:
-                i += 1
                 continue
-            end = tokens[i + best - 1].end
-            score = self._place_score(text, tok.start, best, tokens[i].lower)
+            score = self._place_score(text, tok.start, best, tok.lower)
             if score is not None:
-                yield Span(tok.start, end, self.label, score)
-            i += best
+                yield Span(tok.start, tokens[i + best - 1].end, self.label, score)
+            resume = i + best
 
     def _place_score(self, text: str, start: int, n: int, lower: str) -> float | None:
         gaz = self._gaz

@@ -15,13 +15,19 @@ _SUFFIX = (
     r"Industries|Enterprises|Agency|Hospital|Clinic|Orchestra|Society|Association|Trust|Pty"
 )
 _CAP = r"[A-Z][\w&'\u2019-]{1,30}"
+_JOIN = r"(?:,? (?:and|&) | |, )"
 
 
 class OrgRecognizer(Recognizer):
     label = "ORG"
     prefilter = r"[A-Z]"
     patterns = (
-        Pattern("suffix", rf"(?<![\w-])(?:{_CAP}(?:,? (?:and|&) | |, )){{1,4}}(?:{_SUFFIX})\b\.?", 0.8),
+        # (?<![\w-])(?:{_CAP}{_JOIN}){1,4}, written capital-first (see base.class_first)
+        Pattern(
+            "suffix",
+            rf"[A-Z](?<![\w-][A-Z]){_CAP[5:]}{_JOIN}(?:{_CAP}{_JOIN}){{0,3}}(?:{_SUFFIX})\b\.?",
+            0.8,
+        ),
         Pattern("partnership", rf"(?<![\w-]){_CAP}, {_CAP},? (?:and|&) {_CAP}(?![\w-])", 0.9),
         Pattern("sons", rf"(?<![\w-]){_CAP}(?: (?:and|&) (?:Sons|Daughters|Partners|Co\.?))(?![\w-])", 0.75),
     )

@@ -32,6 +32,23 @@ NOT_NAMES = frozenset(
         )
     ).split()
 )
+# Role and speaker words that label a turn in a transcript or a model's output ("Echo: ...", "Doctor: ...",
+# the demo model's "Echo:" prefix): at line start and followed by a colon they are labels, not names. Real
+# given names used as speaker labels ("Maria: ...") stay PERSONs.
+SPEAKER_ROLES = frozenset(
+    " ".join(
+        (
+            "assistant user human ai bot chatbot system model echo agent customer client speaker interviewer "
+            "interviewee narrator host guest moderator operator caller support admin question answer reply "
+            "response output input prompt doctor patient nurse judge lawyer attorney counsel witness "
+            "defendant plaintiff prosecutor officer reporter teacher student man woman boy girl child "
+            "mother father mom dad chatgpt gpt copilot bard cortana",
+        )
+    ).split()
+)
+# A speaker label: only whitespace or markdown before it on its line, then an optional markdown close and ':'.
+_LABEL_BEFORE = re.compile(r"(?:^|\n)[ \t>#*_-]*$")
+_LABEL_AFTER = re.compile(r"[*_]{0,3}:")
 # Place-type and organisation-type words: a capitalised run containing one is an address or a company.
 ADDRESS_WORDS = frozenset(
     " ".join(
@@ -126,6 +143,13 @@ def _before(text: str, start: int) -> str | None:
     return window if last in _TRIGGERS else None
 
 
+def _speaker_label(text: str, start: int, end: int) -> bool:
+    """``Echo: ...`` at the start of a line (markdown such as ``**Echo:**`` allowed around it)."""
+    return _LABEL_AFTER.match(text, end) is not None and (
+        _LABEL_BEFORE.search(text, max(0, start - 8), start) is not None
+    )
+
+
 def _glued_to_digits(text: str, tok: Token) -> bool:
     """ "Ab1Ab1", "x86": letters stuck to digits are codes, not names."""
     return (tok.end < len(text) and text[tok.end].isdigit()) or (
@@ -150,6 +174,12 @@ class PersonRecognizer(Recognizer):
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         super().__init__()
         self._gaz = gazetteer or load_gazetteer()
+        gaz = self._gaz
+        # The only lower-case words that can start a name (``leone mazzi``, ``my name is nina``): the rest of
+        # the lower-case words, most of any text, are skipped with one set look-up.
+        self._lower_starts = (gaz.first_names | gaz.last_names) - gaz.common_words
+        # Capitalised words that cannot start a name either ("The", "Please"): words that are no name.
+        self._not_starts = NOT_NAMES | (gaz.common_words - gaz.first_names - gaz.last_names)
 
     wants_tokens = True
 
@@ -157,16 +187,23 @@ class PersonRecognizer(Recognizer):
         return self.analyze_tokens(text, tokenize(text, MAX_TOKENS), lower)
 
     def analyze_tokens(self, text: str, tokens: list[Token], lower: str | None = None) -> Iterator[Span]:
-        i = 0
-        while i < len(tokens):
+        lower_starts, not_starts = self._lower_starts, self._not_starts
+        resume = 0  # tokens before this index are part of a run already scored
+        for i, tok in enumerate(tokens):
+            if i < resume:
+                continue
+            if tok.capitalised:
+                if tok.lower in not_starts and len(tok.text) > 1 and not tok.text.isupper():
+                    continue
+            elif tok.lower not in lower_starts:
+                continue
             run = self._run_from(text, tokens, i)
             if not run:
-                i += 1
                 continue
             span = self._score_run(text, run)
             if span is not None:
                 yield span
-            i += max(len(run), 1)
+            resume = i + len(run)
 
     def _candidate(self, tok: Token) -> bool:
         if tok.initial:
@@ -254,6 +291,8 @@ class PersonRecognizer(Recognizer):
         start, end = run[0].start, run[-1].end
         if run[-1].initial and run[-1].dotted:
             end += 1
+        if len(run) == 1 and words[0].lower in SPEAKER_ROLES and _speaker_label(text, start, end):
+            return None
         hits = [t for t in words if gaz.is_name(t.lower)]
         if not hits and len(words) == 1 and not _could_be_unknown_name(text, start, end, words[0], gaz):
             return None  # fast exit: an unknown single word needs a strong context or a person verb

@@ -64,7 +64,8 @@ class PhoneRecognizer(Recognizer):
     patterns = (
         Pattern(
             "phone",
-            r"(?<![\w+./-])(?<!\d,)(?:\+|00|\()?\d[\d ().-]{5,22}\d"
+            # The look-ahead is implied by what follows it; it only lets most positions fail fast.
+            r"(?=[+(\d])(?<![\w+./-])(?<!\d,)(?:\+|00|\()?\d[\d ().-]{5,22}\d"
             r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?!\w|-\d|[.,]\d)",
             0.45,
         ),
