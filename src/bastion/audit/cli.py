@@ -12,12 +12,12 @@ from typing import Any, TextIO
 import orjson
 
 from bastion.audit.chain import Checkpoint
+from bastion.audit.cli_changes import cli_actor, cli_audit
 from bastion.audit.keys import TrustedKeys, b64, unb64
 from bastion.audit.material import load_material
 from bastion.audit.query import Filters, csv_header, csv_line, jsonl_line, parse_time, scan
 from bastion.audit.report import build_report, markdown, to_html
 from bastion.audit.retention import prune
-from bastion.audit.service import Audit
 from bastion.audit.store import AuditStore
 from bastion.audit.verify import read_checkpoint_file, verify
 from bastion.config import Config, ConfigError, load_config, parse_config
@@ -132,7 +132,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     async def job(config: Config, store: AuditStore) -> int:
-        result = await prune(store, args.days or config.audit.retention_days)
+        result = await prune(store, args.days or config.audit.retention_days, actor=cli_actor())
         print(f"pruned {result['pruned']} record(s); the chain now starts after seq {result['through']}")
         return 0
 
@@ -141,12 +141,11 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 def cmd_shred(args: argparse.Namespace) -> int:
     async def job(config: Config, store: AuditStore) -> int:
-        audit = Audit(config, store.storage)
-        await audit.writer.start()
-        try:
-            removed = await audit.shred(args.team)
-        finally:
-            await audit.writer.stop()
+        async with cli_audit(config, store.storage) as audit:
+            if audit is None:  # audit.enabled: false now; keys from when it was on are still destroyed
+                removed, _ = await store.shred(args.team)
+            else:
+                removed = await audit.shred(args.team, cli_actor())
         print(f"destroyed {removed} data key(s) of team {args.team!r}: its stored content is unreadable")
         return 0
 

@@ -33,13 +33,17 @@ def _open(key: bytes, blob: str, aad: bytes) -> bytes:
 
 
 class DataKeys:
-    """Per-team data keys, in memory; `pending` holds new ones until the writer stores them."""
+    """Per-team data keys, in memory (a new one is journalled and stored by the writer). `shredded` counts
+    each team's shreds as this worker last read them; a new key carries that count (`gen`), so the store
+    refuses a key made before a shred this worker had not heard of yet (`keysync.py` tells it)."""
 
     def __init__(self, content_key: bytes) -> None:
         self.content_key = content_key
         self.current: dict[str, tuple[str, bytes]] = {}  # team -> (key id, key)
         self.by_id: dict[str, bytes] = {}
         self.team_of: dict[str, str] = {}
+        self.shredded: dict[str, int] = {}
+        self.version = -1  # the database's keys version this view reflects
 
     def load(self, rows: list[tuple[str, str, str]]) -> None:
         for kid, team, wrapped in rows:
@@ -47,6 +51,21 @@ class DataKeys:
             self.by_id[kid] = key
             self.team_of[kid] = team
             self.current[team] = (kid, key)
+
+    def sync(self, version: int, rows: list[tuple[str, str, str]], shredded: dict[str, int]) -> list[str]:
+        """Apply the database's view: forget every key of a team shredded since we last looked (those
+        in use and those not yet stored alike), learn keys other workers made. Returns the teams forgotten."""
+        gone = [team for team, n in shredded.items() if n > self.shredded.get(team, 0)]
+        for team in gone:
+            self.forget(team)
+        self.shredded = dict(shredded)
+        for kid, team, wrapped in rows:
+            if kid not in self.by_id:
+                self.by_id[kid] = _open(self.content_key, wrapped, kid.encode())
+                self.team_of[kid] = team
+                self.current.setdefault(team, (kid, self.by_id[kid]))
+        self.version = version
+        return gone
 
     def forget(self, team: str) -> None:
         self.current.pop(team, None)
@@ -65,6 +84,7 @@ class DataKeys:
         self.by_id[kid] = key
         self.team_of[kid] = team
         entry = {"id": kid, "kind": "_data_key", "team": team, "ts_start": time.time(),
+                 "gen": self.shredded.get(team, 0),
                  "wrapped": _seal(self.content_key, key, kid.encode())}  # fmt: skip
         return kid, key, entry
 

@@ -49,7 +49,20 @@ def read_records(data: bytes) -> list[dict[str, Any]]:
     return out
 
 
+@dataclass(slots=True)
+class _Retired:
+    """A rotated-out file of this process, kept (and locked) until its last record is committed."""
+
+    path: Path
+    fd: int
+    upto: int  # records appended to the journal before this file was rotated out
+
+
 class Journal:
+    """This process's journal: the current file plus rotated-out files still holding uncommitted records.
+    `appended` counts records appended; the writer reports how many of them are committed (`release`), in
+    order, and a rotated-out file is deleted once everything in it is committed."""
+
     def __init__(self, directory: Path, database_url: str, fsync: bool = False) -> None:
         # one journal directory per database: a journal is only ever replayed into its own database
         tag = hashlib.sha256(database_url.encode()).hexdigest()[:12]
@@ -57,7 +70,9 @@ class Journal:
         self.fsync = fsync
         self.path: Path | None = None
         self.fd = -1
-        self.size = 0
+        self.size = 0  # bytes in the current file
+        self.appended = 0
+        self._retired: list[_Retired] = []
 
     def open(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -76,26 +91,39 @@ class Journal:
             n = os.write(self.fd, view)
             view = view[n:]
         self.size += len(line)
+        self.appended += 1
         if self.fsync:
             os.fsync(self.fd)
 
     def rotate(self) -> None:
-        """Start a new file and drop the old one: only call when everything appended is committed."""
-        old_fd, old_path = self.fd, self.path
+        """Continue in a new file; the old one stays until `release` says its records are committed."""
+        assert self.path is not None
+        self._retired.append(_Retired(self.path, self.fd, self.appended))
         self.fd, self.path = self._new()
         self.size = 0
-        if old_path is not None:
+
+    def release(self, committed: int) -> None:
+        """`committed` of the records appended so far (the oldest ones) are in the database."""
+        while self._retired and self._retired[0].upto <= committed:
+            old = self._retired.pop(0)
             with contextlib.suppress(FileNotFoundError):
-                old_path.unlink()
-        os.close(old_fd)
+                old.path.unlink()
+            os.close(old.fd)
+
+    @property
+    def files(self) -> int:
+        return len(self._retired) + (self.fd >= 0)
 
     def close(self, remove: bool) -> None:
+        """Close every file; `remove`: everything is committed, delete them too."""
         if self.fd < 0:
             return
-        if remove and self.path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
-        os.close(self.fd)
+        for f in [*self._retired, _Retired(self.path or Path(), self.fd, self.appended)]:
+            if remove:
+                with contextlib.suppress(FileNotFoundError):
+                    f.path.unlink()
+            os.close(f.fd)
+        self._retired.clear()
         self.fd = -1
 
     def orphans(self) -> Iterator[Orphan]:
@@ -103,7 +131,7 @@ class Journal:
         if not self.dir.exists():
             return
         for path in sorted(self.dir.glob("j-*.log")):
-            if path == self.path:
+            if path == self.path or any(r.path == path for r in self._retired):
                 continue
             try:
                 fd = os.open(path, os.O_RDONLY)

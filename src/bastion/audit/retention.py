@@ -11,7 +11,10 @@ from bastion.audit.record import new_id
 from bastion.audit.store import PRUNED_SEQ, AuditStore
 
 
-async def prune(store: AuditStore, days: int, now: float | None = None) -> dict[str, Any]:
+async def prune(
+    store: AuditStore, days: int, now: float | None = None, actor: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """`actor`: who asked (`bastion audit prune`: `cli:<user>`); None for a gateway's hourly pass."""
     now = time.time() if now is None else now
     cutoff = now - days * 86400
     async with store.storage.read() as conn:
@@ -21,6 +24,7 @@ async def prune(store: AuditStore, days: int, now: float | None = None) -> dict[
         return {"pruned": 0, "through": already}
     last = due[-1]
     record = {"id": new_id(), "kind": "retention", "ts_start": round(now, 6), "pruned_through": last.seq,
-              "checkpoint_hash": last.hash, "cutoff": round(cutoff, 6), "retention_days": days}  # fmt: skip
+              "checkpoint_hash": last.hash, "cutoff": round(cutoff, 6), "retention_days": days,
+              "actor": actor or {"key_id": None, "name": "retention_days"}}  # fmt: skip
     removed = await store.prune_through(last, record)
     return {"pruned": removed, "through": last.seq}

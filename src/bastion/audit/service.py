@@ -2,6 +2,7 @@
 
 audit = Audit(config, storage)        # in the composition root
 await audit.start()                   # after storage.open(): replay journals, start the writer
+audit.admit(ctx)                      # first thing per request: is there room in the journal (gate.py)
 audit.seal(ctx, normal=True)          # right before the last bytes of the answer (sync, a few µs)
 audit.change(actor, action, ...)      # an admin change
 await audit.stop()                    # graceful shutdown: everything committed and checkpointed
@@ -19,6 +20,7 @@ from pydantic import SecretStr
 
 from bastion.audit.content import DataKeys, encrypted, redacted
 from bastion.audit.journal import Journal
+from bastion.audit.keysync import KeySync
 from bastion.audit.material import Material, load_material
 from bastion.audit.record import ClientIp, change_record, outcome_of, request_record
 from bastion.audit.store import AuditStore
@@ -26,10 +28,12 @@ from bastion.audit.stream import watched
 from bastion.audit.writer import AuditWriter
 from bastion.config.schema import Config
 from bastion.context import Principal, RequestContext
+from bastion.errors import Unavailable
 from bastion.sse import SseEvent
 from bastion.storage import Storage
 
 log = logging.getLogger("bastion.audit")
+UNRECORDED = "audit_unrecorded"  # annotation: turned away by the journal gate, no record
 
 
 def _secret_digest(value: object) -> str:
@@ -63,6 +67,7 @@ class Audit:
         self.config_hash = config_hash(config)
         self.client_ip = ClientIp(self.settings.client_ip, self.material.hash_key)
         self.keys = DataKeys(self.material.content_key)
+        self.keysync = KeySync(self.store, self.keys, config.identity, config.redis_url)
         self.writer = AuditWriter(
             self.store,
             Journal(self.material.dir, config.database_url, self.settings.fsync),
@@ -71,7 +76,7 @@ class Audit:
         )
 
     async def start(self) -> None:
-        self.keys.load(await self.store.data_keys())
+        await self.keysync.start(watch=self.settings.encrypts)
         await self.writer.start()
         self.writer.submit(
             change_record(
@@ -86,7 +91,23 @@ class Audit:
         )
 
     async def stop(self) -> None:
+        await self.keysync.stop()
         await self.writer.stop()
+
+    def admit(self, ctx: RequestContext) -> None:
+        """While the journal is full: raise Unavailable (`journal_full: reject`) or mark the request to be
+        served without a record (`serve`). Either way its record is not journalled (`UNRECORDED`)."""
+        try:
+            if self.writer.gate.admit(self.writer.backlog_bytes):
+                return
+        except Unavailable:
+            ctx.annotations[UNRECORDED] = True
+            raise
+        ctx.annotations[UNRECORDED] = True
+        ctx.response_headers["x-bastion-audit"] = "unrecorded"
+
+    def health(self) -> dict[str, Any]:
+        return self.writer.gate.health(self.writer.backlog_bytes)
 
     def seal(self, ctx: RequestContext, normal: bool) -> dict[str, Any]:
         """Journal this interaction's record (once). `normal`: the answer is about to be delivered."""
@@ -126,7 +147,7 @@ class Audit:
 
     def change(
         self,
-        principal: Principal | None,
+        principal: Principal | dict[str, Any] | None,
         action: str,
         *,
         target: str | None,
@@ -138,7 +159,7 @@ class Audit:
         """Record an admin or configuration change: who, what, and hashes of the state before and after."""
         self.writer.submit(
             change_record(
-                actor=actor_of(principal),
+                actor=principal if isinstance(principal, dict) else actor_of(principal),
                 action=action,
                 target=target,
                 status=status,
@@ -148,9 +169,13 @@ class Audit:
             )
         )
 
-    async def shred(self, team: str, principal: Principal | None = None) -> int:
-        removed = await self.store.shred(team)
+    async def shred(self, team: str, principal: Principal | dict[str, Any] | None = None) -> int:
+        """Destroy the team's data keys; every running worker drops its copies within
+        `identity.poll_interval` (at once with Redis: `keysync.py`)."""
+        removed, version = await self.store.shred(team)
         self.keys.forget(team)
+        await self.keysync.refresh(force=True)
+        await self.keysync.announce(version)
         self.change(principal, "audit.shred", target=team, status=200, before={"data_keys": removed},
                     after={"data_keys": 0})  # fmt: skip
         return removed

@@ -21,12 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bastion.audit.chain import GENESIS, Checkpoint, canonical, checkpoint_message, link
 from bastion.audit.keys import Signer
 from bastion.audit.schema import checkpoints, data_keys, meta, records
-from bastion.storage import Storage
+from bastion.storage import Storage, versions
+from bastion.storage.schema import cache_versions
 
 _PG_AUDIT_LOCK = 0x62617564  # "baud"
 PRUNED_SEQ = "pruned_seq"
 PRUNED_HASH = "pruned_hash"
 CONFIG_HASH = "config_hash"
+SHREDDED = "shredded"  # JSON {team: how many times its data keys were destroyed}
+KEYS_VERSION = "audit_keys"  # cache_versions row bumped by every shred (how workers learn of it)
 
 
 def columns(rec: dict[str, Any]) -> dict[str, Any]:
@@ -137,24 +140,52 @@ class AuditStore:
             return cps[-1] if cps else None
 
     async def _store_data_keys(self, conn: AsyncConnection, entries: list[dict[str, Any]]) -> None:
+        """Store new data keys — except those made before their team's latest shred (`gen` older than the
+        team's count of shreds): a worker that had not heard of the shred yet must not resurrect content
+        the shred erased."""
         if not entries:
             return
         ids = [e["id"] for e in entries]
         known = set(await conn.scalars(sa.select(data_keys.c.id).where(data_keys.c.id.in_(ids))))
+        shredded = await self._shredded(conn)
         rows = [{"id": e["id"], "team": e["team"], "wrapped": e["wrapped"], "created_at": e["ts_start"]}
-                for e in entries if e["id"] not in known]  # fmt: skip
+                for e in entries
+                if e["id"] not in known and e.get("gen", 0) >= shredded.get(e["team"], 0)]  # fmt: skip
         if rows:
             await conn.execute(sa.insert(data_keys), rows)
+
+    async def _shredded(self, conn: AsyncConnection) -> dict[str, int]:
+        value = await conn.scalar(sa.select(meta.c.value).where(meta.c.name == SHREDDED))
+        return orjson.loads(value) if value else {}  # type: ignore[no-any-return]
 
     async def data_keys(self) -> list[tuple[str, str, str]]:
         async with self.storage.read() as conn:
             rows = await conn.execute(sa.select(data_keys.c.id, data_keys.c.team, data_keys.c.wrapped))
             return [(r[0], r[1], r[2]) for r in rows]
 
-    async def shred(self, team: str) -> int:
+    async def key_state(self) -> tuple[int, list[tuple[str, str, str]], dict[str, int]]:
+        """(keys version, data keys, shreds per team), read together."""
+        async with self.storage.read() as conn:
+            version = await self.keys_version(conn)
+            rows = await conn.execute(sa.select(data_keys.c.id, data_keys.c.team, data_keys.c.wrapped))
+            return version, [(r[0], r[1], r[2]) for r in rows], await self._shredded(conn)
+
+    @staticmethod
+    async def keys_version(conn: AsyncConnection) -> int:
+        q = sa.select(cache_versions.c.version).where(cache_versions.c.name == KEYS_VERSION)
+        return int(await conn.scalar(q) or 0)
+
+    async def shred(self, team: str) -> tuple[int, int]:
+        """Destroy the team's data keys (under the writer lock, so no commit interleaves); count the shred
+        and bump the keys version. Returns (keys destroyed, new keys version)."""
         async with self.storage.write() as conn:
+            await self._lock(conn)
             result = await conn.execute(sa.delete(data_keys).where(data_keys.c.team == team))
-            return int(result.rowcount or 0)
+            shredded = await self._shredded(conn)
+            shredded[team] = shredded.get(team, 0) + 1
+            await self.set_meta(conn, {SHREDDED: orjson.dumps(shredded).decode()})
+            version = await versions.bump(conn, KEYS_VERSION)
+            return int(result.rowcount or 0), version
 
     async def _new_only(self, conn: AsyncConnection, todo: list[dict[str, Any]]) -> list[dict[str, Any]]:
         found: set[str] = set()

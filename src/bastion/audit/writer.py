@@ -2,7 +2,8 @@
 database in batches by one background task per worker (`run`), off the request's critical path.
 
 On start the writer replays journals left by dead processes; on stop it commits everything, signs a final
-checkpoint and deletes its journal."""
+checkpoint and deletes its journal. `backlog_bytes` is what waits for the database (journalled, not yet
+committed); `gate.py` bounds it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 import orjson
 
 from bastion.audit.chain import Checkpoint
+from bastion.audit.gate import JournalGate
 from bastion.audit.journal import Journal
 from bastion.audit.keys import Signer
 from bastion.audit.retention import prune
@@ -24,7 +26,7 @@ from bastion.audit.store import Appended, AuditStore
 from bastion.config.audit import AuditConfig
 
 log = logging.getLogger("bastion.audit")
-ROTATE_BYTES = 8 * 1024 * 1024
+ROTATE_BYTES = 8 * 1024 * 1024  # a journal file is rotated at this size (or at a quarter of the cap)
 ORPHAN_SCAN_SECONDS = 10.0
 RETENTION_SECONDS = 3600.0  # how often a running writer applies `retention_days`
 
@@ -36,7 +38,12 @@ class AuditWriter:
         self.signer = signer
         self.settings = settings
         self.pending: list[dict[str, Any]] = []
+        self._sizes: list[int] = []  # journal bytes of each pending record
+        self.backlog_bytes = 0
+        self.committed = 0  # records of `pending` committed so far (the journal's oldest `committed` lines)
         self.written = 0
+        self.rotate_bytes = min(ROTATE_BYTES, max(settings.journal_max_bytes // 4, 4096))
+        self.gate = JournalGate(settings)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._dirty = False  # records committed since the last checkpoint this writer saw
@@ -48,8 +55,11 @@ class AuditWriter:
 
     # --- the response path -------------------------------------------------------------------------
     def submit(self, record: dict[str, Any]) -> None:
-        self.journal.append(orjson.dumps(record) + b"\n")
+        line = orjson.dumps(record) + b"\n"
+        self.journal.append(line)
         self.pending.append(record)
+        self._sizes.append(len(line))
+        self.backlog_bytes += len(line)
         if len(self.pending) >= self.settings.batch_max:
             self._wake.set()
 
@@ -102,8 +112,10 @@ class AuditWriter:
                 await asyncio.wait_for(self._wake.wait(), backoff)
             self._wake.clear()
             try:
-                if self.pending:
+                while self.pending:  # a backlog (after an outage) drains batch after batch
                     await self.flush()
+                    if len(self.pending) < self.settings.batch_max:
+                        break
                 now = time.monotonic()
                 if self._dirty and now - self._last_checkpoint >= self.settings.checkpoint_seconds:
                     await self._checkpoint_now()
@@ -133,10 +145,18 @@ class AuditWriter:
             self._retry = True
             raise
         self._retry = False
-        del self.pending[: len(batch)]
+        n = len(batch)
+        del self.pending[:n]
+        self.backlog_bytes -= sum(self._sizes[:n])
+        del self._sizes[:n]
+        self.committed += n
         self._after_commit(result)
-        if not self.pending and self.journal.size > ROTATE_BYTES:
+        if self.journal.size > self.rotate_bytes:
             self.journal.rotate()
+        self.journal.release(self.committed)
+        gap = self.gate.reopen(self.backlog_bytes)
+        if gap is not None:
+            self.submit(gap)
 
     def _after_commit(self, result: Appended) -> None:
         self.written += result.count

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 ContentRetention = Literal["none", "redacted", "encrypted"]
+JournalFull = Literal["reject", "serve"]
 
 
 class AuditConfig(BaseModel):
@@ -42,6 +43,20 @@ class AuditConfig(BaseModel):
     batch_max: int = Field(1000, ge=1, description="records per database transaction (group commit)")
     flush_interval: float = Field(0.05, gt=0, description="seconds between group commits")
     fsync: bool = Field(False, description="fsync the journal per record (survives power loss; slow)")
+    journal_max_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1024,
+        description="cap on journalled records not yet in the database, per worker (e.g. a database outage)",
+    )
+    journal_full: JournalFull = Field(
+        "reject",
+        description="at the cap: `reject` new requests with 503 (fail closed), or `serve` them unrecorded",
+    )
+
+    @property
+    def encrypts(self) -> bool:
+        """Does any team keep encrypted content (so workers hold data keys)?"""
+        return self.content == "encrypted" or "encrypted" in self.teams.values()
 
     def content_for(self, team: str | None) -> ContentRetention:
         if team is not None and team in self.teams:

@@ -4,13 +4,17 @@ never holds a complete answer whose record a crash could lose; `finish(ctx)` rec
 `seal` (client gone, unexpected failure), and adds to a sealed record what later stages decide after
 delivery (the cost). Exactly one record per request either way.
 
-With `audit.enabled: false` it writes one structured line per request to the `bastion.access` logger."""
+With `audit.enabled: false` it writes one structured line per request to the `bastion.access` logger.
+
+`AuditGateStage` runs first: while the journal is full (a database outage) it refuses new requests with
+503, or lets them through unrecorded (`audit.journal_full`, see `bastion.audit.gate`)."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
 
+from bastion.audit.service import UNRECORDED
 from bastion.context import RequestContext
 
 if TYPE_CHECKING:
@@ -18,6 +22,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bastion.access")
 _SEALED = "audit_sealed"
+
+
+class AuditGateStage:
+    name = "audit_gate"
+
+    def __init__(self, audit: Audit | None = None) -> None:
+        self.audit = audit
+
+    async def run(self, ctx: RequestContext) -> None:
+        if self.audit is not None:
+            self.audit.admit(ctx)
 
 
 class AuditStage:
@@ -31,12 +46,14 @@ class AuditStage:
             ctx.events = self.audit.watch(ctx, ctx.events)
 
     def seal(self, ctx: RequestContext) -> None:
-        if self.audit is None or ctx.annotations.get(_SEALED) is not None:
+        if self.audit is None or ctx.annotations.get(_SEALED) is not None or UNRECORDED in ctx.annotations:
             return
         ctx.annotations[_SEALED] = self.audit.seal(ctx, normal=True)
 
     async def finish(self, ctx: RequestContext) -> None:
         if self.audit is not None:
+            if UNRECORDED in ctx.annotations:
+                return
             record = ctx.annotations.get(_SEALED)
             if record is None:
                 ctx.annotations[_SEALED] = self.audit.seal(ctx, normal=False)
