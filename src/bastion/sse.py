@@ -49,10 +49,18 @@ class SseParser:
         blocks = buf.split(b"\n\n")
         self._buf = blocks.pop()  # the incomplete tail (b"" when the chunk ended on an event boundary)
         out: list[SseEvent] = []
+        loads, decode_error = orjson.loads, orjson.JSONDecodeError
         for block in blocks:
             if block.startswith(b"data: ") and b"\n" not in block:  # the common one-line event
                 raw = block[6:]
-                out.append(SseEvent(None, _load(raw), raw))
+                if raw == b"[DONE]":
+                    data = None
+                else:
+                    try:
+                        data = loads(raw)
+                    except decode_error:
+                        data = None
+                out.append(SseEvent(None, data, raw))
                 continue
             ev = _parse_block(block)
             if ev is not None:

@@ -8,13 +8,13 @@ timeouts. Connection failures become 502, timeouts 504; provider secrets never a
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
 
 from bastion.config.schema import ProviderConfig, Timeouts
+from bastion.deadlines import Deadlines, Watch
 from bastion.errors import BadGateway, GatewayTimeout
 from bastion.providers.base import UpstreamRequest
 from bastion.providers.demo import DemoServer
@@ -34,6 +34,7 @@ class Upstream:
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[int, tuple[Timeouts, aiohttp.ClientTimeout]] = {}
         self.demo = DemoServer()
+        self.deadlines = Deadlines()
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=60)
@@ -45,6 +46,7 @@ class Upstream:
         )
 
     async def close(self) -> None:
+        self.deadlines.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -54,7 +56,8 @@ class Upstream:
         cached = self._timeouts.get(id(t))
         if cached is not None and cached[0] is t:
             return cached[1]
-        ct = aiohttp.ClientTimeout(total=None, connect=t.connect, sock_connect=t.connect, sock_read=t.idle)
+        # no sock_read: aiohttp would reschedule a loop timer on every read; `Deadlines` bounds the waits
+        ct = aiohttp.ClientTimeout(total=None, connect=t.connect, sock_connect=t.connect, sock_read=None)
         self._timeouts[id(t)] = (t, ct)
         return ct
 
@@ -63,26 +66,33 @@ class Upstream:
             return await self._demo(req)
         assert self._session is not None, "Upstream.start() was not awaited"
         t = provider.timeouts
-        deadline = time.monotonic() + t.total
+        deadlines = self.deadlines
+        total_at = deadlines.now() + t.total
         reading = False  # False: waiting for the status and headers; True: reading the body
+        # one watch for both phases (moved to the total deadline once the headers are in)
+        watch = deadlines.arm(min(t.first_byte, t.total))
         try:
-            # one timer for both phases (rescheduled to the total deadline once the headers are in)
-            async with asyncio.timeout(min(t.first_byte, t.total)) as timer:
-                resp = await self._session.request(
-                    req.method, req.url, data=req.body, headers=req.headers, timeout=self._client_timeout(t)
-                )
-                ctype = resp.headers.get("Content-Type", "")
-                if stream and resp.status < 300 and ctype.startswith("text/event-stream"):
-                    return UpstreamResponse(resp.status, ctype, chunks=self._relay(provider, resp, deadline))
-                reading = True
-                timer.reschedule(asyncio.get_running_loop().time() + max(0.0, deadline - time.monotonic()))
-                try:
-                    body = await resp.read()
-                finally:
-                    resp.release()
-        except TimeoutError:
-            if reading:
-                raise GatewayTimeout(f"provider {provider.name} did not finish in time") from None
+            resp = await self._session.request(
+                req.method, req.url, data=req.body, headers=req.headers, timeout=self._client_timeout(t)
+            )
+            ctype = resp.headers.get("Content-Type", "")
+            if stream and resp.status < 300 and ctype.startswith("text/event-stream"):
+                deadlines.disarm(watch)
+                chunks = self._relay(provider, resp, watch, total_at)
+                return UpstreamResponse(resp.status, ctype, chunks=chunks)
+            reading = True
+            watch.deadline = total_at
+            try:
+                body = await resp.read()
+            finally:
+                resp.release()
+        except asyncio.CancelledError:
+            if watch.expired():
+                if reading:
+                    raise GatewayTimeout(f"provider {provider.name} did not finish in time") from None
+                raise GatewayTimeout(f"provider {provider.name} did not answer in time") from None
+            raise
+        except TimeoutError:  # aiohttp's connect timeout
             raise GatewayTimeout(f"provider {provider.name} did not answer in time") from None
         except aiohttp.ClientError as exc:
             if reading:
@@ -90,19 +100,40 @@ class Upstream:
                     f"provider {provider.name} failed mid-response: {type(exc).__name__}"
                 ) from None
             raise BadGateway(f"could not reach provider {provider.name}: {type(exc).__name__}") from None
+        finally:
+            deadlines.disarm(watch)
         return UpstreamResponse(resp.status, ctype, body=body, headers=_keep_headers(resp))
 
     async def _relay(
-        self, provider: ProviderConfig, resp: aiohttp.ClientResponse, deadline: float
+        self, provider: ProviderConfig, resp: aiohttp.ClientResponse, watch: Watch, total_at: float
     ) -> AsyncIterator[bytes]:
-        """Chunks as they arrive; closing the iterator (client gone) closes the upstream connection."""
+        """Chunks as they arrive; closing the iterator (client gone) closes the upstream connection. The
+        watch is armed only while waiting for the provider (idle timeout, capped by the total deadline),
+        never while the client is being written to."""
+        deadlines = self.deadlines
+        idle = provider.timeouts.idle
+        chunks = resp.content.iter_any().__aiter__()
         try:
-            async for chunk in resp.content.iter_any():
-                yield chunk
-                if time.monotonic() > deadline:
+            while True:
+                if deadlines.rearm(watch, idle, total_at) >= total_at:
+                    deadlines.disarm(watch)
                     raise GatewayTimeout(f"provider {provider.name} stream ran past its total time limit")
-        except TimeoutError:
-            raise GatewayTimeout(f"provider {provider.name} stream stalled (idle timeout)") from None
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    return
+                except asyncio.CancelledError:
+                    if watch.expired():
+                        if watch.deadline >= total_at:
+                            raise GatewayTimeout(
+                                f"provider {provider.name} stream ran past its total time limit"
+                            ) from None
+                        name = provider.name
+                        raise GatewayTimeout(f"provider {name} stream stalled (idle timeout)") from None
+                    raise
+                finally:
+                    deadlines.disarm(watch)
+                yield chunk
         except aiohttp.ClientError as exc:
             raise BadGateway(f"provider {provider.name} stream broke: {type(exc).__name__}") from None
         finally:

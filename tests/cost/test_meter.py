@@ -9,7 +9,7 @@ import pytest
 
 from bastion.cost.meter import cost_of, estimate_input_tokens, max_output_tokens, usd
 from bastion.cost.prices import Price
-from bastion.pipeline.meter import text_chars
+from bastion.pipeline.meter import chat_chunk_chars, message_event_chars, text_chars
 from bastion.usage import Usage
 
 PRICE = Price(input=3.0, output=15.0, cache_read=0.3, cache_write=3.75)
@@ -103,3 +103,34 @@ def test_max_output_tokens(api: str, body: dict[str, Any], expected: int) -> Non
 )  # fmt: skip
 def test_text_chars(event: dict[str, Any], chars: int) -> None:
     assert text_chars(event) == chars
+
+
+_CHAT_CHUNKS = [
+    {"id": "c1", "object": "chat.completion.chunk", "model": "m",
+     "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hello"}, "finish_reason": None}]},
+    {"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"name": "f", "arguments": "{}"}}]}}]},
+    {"choices": [{"delta": {"refusal": "no"}}, {"delta": {"content": "two choices"}}]},
+    {"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 4}},
+    {"error": {"message": "upstream failed", "type": "server_error"}},
+    {"choices": [{"finish_reason": "stop", "delta": {}}]},
+]
+_MESSAGE_EVENTS = [
+    {"type": "message_start", "message": {"id": "m", "role": "assistant", "content": [], "model": "c"}},
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": "hi"}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hey"}},
+    {"type": "content_block_delta", "index": 1, "delta": {"type": "thinking_delta", "thinking": "hmm"}},
+    {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{"}},
+    {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+     "usage": {"output_tokens": 5}},
+    {"type": "message_stop"},
+]
+
+
+@pytest.mark.parametrize("event", _CHAT_CHUNKS)
+def test_chat_chunk_counter_agrees_with_the_generic_walk(event: dict[str, Any]) -> None:
+    assert chat_chunk_chars(event) == text_chars(event)
+
+
+@pytest.mark.parametrize("event", _MESSAGE_EVENTS)
+def test_message_event_counter_agrees_with_the_generic_walk(event: dict[str, Any]) -> None:
+    assert message_event_chars(event) == text_chars(event)

@@ -182,6 +182,9 @@ class Config(Strict):
         for i, m in enumerate(self.models):
             if m.provider not in known:
                 raise ValueError(f"models[{i}].provider: unknown provider {m.provider!r}")
+        for name in self.pii.providers:
+            if name not in known:
+                raise ValueError(f"pii.providers.{name}: unknown provider {name!r}")
         self.routing.check_groups({m.name for m in self.models})
         return self
 

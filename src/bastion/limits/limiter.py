@@ -38,7 +38,7 @@ class Ticket:
     input_estimate: int | None  # prompt tokens estimated at admission (None: nothing was checked)
     output_limit: int
     taken: bool = False  # the backend holds this plan's slots and reservations
-    streamed_chars: int = 0  # output text counted by the meter stage (for streams without usage)
+    streamed_chars: int = 0  # output text counted by the stream relay (for streams without usage)
     settled: bool = False
 
 
@@ -124,15 +124,18 @@ class Limiter:
         if p is None or not self.config.enabled:
             return False
         return (
-            any(x is not None for x in (p.limits, p.budget, p.team_limits, p.team_budget))
+            p.limits is not None
+            or p.budget is not None
+            or p.team_limits is not None
+            or p.team_budget is not None
             or ctx.model in self.config.models
         )
 
     def plan(self, ctx: RequestContext) -> Ticket:
-        plan = Plan(f"{ctx.request_id}:{os.urandom(6).hex()}")  # unique even if a client reuses ids
         p = ctx.principal
         if p is None or not self._limited(ctx):
-            return Ticket(plan, None, 0)  # nothing to check: no estimate needed on this path
+            return Ticket(Plan(ctx.request_id), None, 0)  # nothing to check: no estimate needed on this path
+        plan = Plan(f"{ctx.request_id}:{os.urandom(6).hex()}")  # unique even if a client reuses ids
         est_in = estimate_input_tokens(ctx.body, ctx.api, self.config.chars_per_token)
         out_max = max_output_tokens(ctx.body, ctx.api, self.config.default_max_tokens)
         tokens = est_in + max_output_tokens(ctx.body, ctx.api, 0)  # what it asks for; settled later

@@ -6,7 +6,6 @@ they match."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import orjson
@@ -15,10 +14,10 @@ from bastion.config.schema import ProviderConfig
 from bastion.context import Attempt, RequestContext, Target
 from bastion.errors import BadGateway, GatewayError, UpstreamError, retryable
 from bastion.pipeline.embeddings import embeddings_body, embeddings_result
+from bastion.pipeline.pii_variants import body_for
 from bastion.pipeline.relay import StreamRelay
 from bastion.providers import Adapter
 from bastion.routing.resilience import Resilience
-from bastion.sse import SseEvent
 from bastion.translate import Codec, translate_request, translate_response
 from bastion.translate.responses import responses_usage
 from bastion.upstream import Upstream, UpstreamResponse
@@ -29,35 +28,6 @@ def _redact(text: str, provider: ProviderConfig) -> str:
     own key must never reach a client."""
     secret = provider.secret()
     return text.replace(secret, "[redacted]") if secret else text
-
-
-class _Prepend:
-    """`first`, then the events of `rest` (whose `__anext__` is handed out as is: no extra generator
-    frame per event). `aclose()` closes `rest`."""
-
-    __slots__ = ("_first", "_rest")
-
-    def __init__(self, first: SseEvent, rest: AsyncIterator[SseEvent]) -> None:
-        self._first: SseEvent | None = first
-        self._rest = rest
-
-    def __aiter__(self) -> _Prepend:
-        return self
-
-    def __anext__(self) -> Awaitable[SseEvent]:
-        first = self._first
-        if first is None:
-            return self._rest.__anext__()
-        self._first = None
-        return _value(first)
-
-    async def aclose(self) -> None:
-        self._first = None
-        await self._rest.aclose()  # type: ignore[attr-defined]
-
-
-async def _value(ev: SseEvent) -> SseEvent:
-    return ev
 
 
 class CallStage:
@@ -97,8 +67,8 @@ class CallStage:
 
     def _body(self, ctx: RequestContext, target: Target, adapter: Adapter) -> dict[str, Any]:
         model = target.entry.model
-        # a provider marked trusted (e.g. self-hosted) receives the data as the client sent it
-        source = ctx.original_body if target.provider.trusted and ctx.original_body is not None else ctx.body
+        # PII: the body this provider may receive (its own map, `trusted: true`, or the caller's actions)
+        source = body_for(ctx, target.provider)
         if ctx.operation == "embeddings":
             return embeddings_body(source, adapter.wire, model)
         if ctx.operation == "responses":
@@ -128,15 +98,13 @@ class CallStage:
             events = StreamRelay(self.codecs, ctx, adapter.wire, target).run(resp.chunks)
             t0 = time.perf_counter_ns()
             try:
-                first = await anext(
-                    events, None
-                )  # fails here (and may fall back) before the client sees a byte
+                await events.prime()  # fails here (and may fall back) before the client sees a byte
             except BaseException:
                 await events.aclose()
                 raise
             finally:
                 ctx.upstream_ns += time.perf_counter_ns() - t0
-            ctx.events = _Prepend(first, events) if first is not None else events
+            ctx.events = events
             return
         self._full(ctx, resp, adapter.wire)
 

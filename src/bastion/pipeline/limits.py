@@ -13,8 +13,11 @@ from bastion.limits.limiter import Limiter
 class LimitsStage:
     name = "limits"
 
-    def __init__(self, limiter: Limiter) -> None:
+    def __init__(self, limiter: Limiter, record_cost: bool = True) -> None:
         self.limiter = limiter
+        # False: nothing reads the cost record (no audit log, no response cache), so it is only computed
+        # for requests that hold an admission to settle
+        self.record_cost = record_cost
         self._prices: dict[tuple[str, str], Price | None] = {}
 
     async def run(self, ctx: RequestContext) -> None:
@@ -31,6 +34,8 @@ class LimitsStage:
 
     def seal(self, ctx: RequestContext) -> None:
         """The answer is complete: cost it now, so the audit record (sealed next) carries the cost."""
+        if not self.record_cost and (ctx.admission is None or not ctx.admission.taken):
+            return
         price = self._price(ctx)
         cost = request_cost(ctx, price, ctx.admission, self.limiter.config.chars_per_token)
         record = cost.as_dict()
@@ -44,6 +49,8 @@ class LimitsStage:
 
     async def finish(self, ctx: RequestContext) -> None:
         """Cost the request if `seal` did not (client gone, failure), then settle its admission."""
+        if not self.record_cost and (ctx.admission is None or not ctx.admission.taken):
+            return
         if "cost" not in ctx.annotations:
             self.seal(ctx)
         cost = ctx.annotations["cost"]

@@ -1,14 +1,12 @@
-"""Stage 6b (after call): counts the answer text of a stream as it passes, so a stream that ends without
-the provider's usage (the client went away, a provider that does not report it) is still costed from
-its content (`bastion.cost.accounting`). Non-streaming answers need nothing here."""
+"""Counts the answer text of stream events, so a stream that ends without the provider's usage (the client
+went away, a provider that does not report it) is still costed from its content (`bastion.cost.accounting`).
+The call stage's relay (`bastion.pipeline.relay`) counts each client-format event as it passes, into the
+limits ticket: no extra generator layer per event. Non-streaming answers need nothing here."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from typing import Any
-
-from bastion.context import RequestContext
-from bastion.sse import SseEvent
 
 _TEXT_KEYS = frozenset({"content", "text", "partial_json", "arguments", "thinking", "refusal", "delta"})
 _CONTAINERS = (dict, list)  # a tuple: `dict | list` builds a new union object at every call
@@ -31,19 +29,47 @@ def text_chars(node: Any) -> int:
     return total
 
 
-async def _counted(events: AsyncIterator[SseEvent], ticket: Any) -> AsyncIterator[SseEvent]:
-    try:
-        async for ev in events:
-            if ev.data is not None:
-                ticket.streamed_chars += text_chars(ev.data)
-            yield ev
-    finally:
-        await events.aclose()  # type: ignore[attr-defined]
+def chat_chunk_chars(node: Any) -> int:
+    """`text_chars` for an OpenAI chat chunk, reading only where its text can be (`choices[].delta`)."""
+    if not isinstance(node, dict):
+        return 0
+    choices = node.get("choices")
+    if not choices:  # e.g. the usage-only chunk
+        return 0 if "error" not in node else text_chars(node)
+    total = 0
+    for choice in choices:
+        delta = choice.get("delta") if isinstance(choice, dict) else None
+        if isinstance(delta, dict):
+            for k, v in delta.items():
+                if isinstance(v, str):
+                    if k in _TEXT_KEYS:
+                        total += len(v)
+                elif isinstance(v, _CONTAINERS):
+                    total += text_chars(v)
+    return total
 
 
-class MeterStage:
-    name = "meter"
+def message_event_chars(node: Any) -> int:
+    """`text_chars` for an Anthropic stream event: the text is in `delta` (or a starting content block)."""
+    if not isinstance(node, dict):
+        return 0
+    delta = node.get("delta")
+    if isinstance(delta, dict):
+        total = 0
+        for k, v in delta.items():
+            if isinstance(v, str) and k in _TEXT_KEYS:
+                total += len(v)
+        return total
+    block = node.get("content_block")
+    return text_chars(block) if isinstance(block, dict) else 0
 
-    async def run(self, ctx: RequestContext) -> None:
-        if ctx.events is not None and ctx.admission is not None:
-            ctx.events = _counted(ctx.events, ctx.admission)
+
+_COUNTERS: dict[str, Callable[[Any], int]] = {
+    "openai.chat": chat_chunk_chars,
+    "anthropic.messages": message_event_chars,
+}
+
+
+def stream_counter(api: str) -> Callable[[Any], int]:
+    """The answer-text counter for the client-format events of inbound API `api`."""
+    return _COUNTERS.get(api, text_chars)

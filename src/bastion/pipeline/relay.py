@@ -4,11 +4,12 @@ without its terminator ends with a well-formed error event in the client's forma
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Generator, Iterable
 from typing import Any
 
 from bastion.context import RequestContext, Target
 from bastion.errors import BadGateway, GatewayError
+from bastion.pipeline.meter import stream_counter, text_chars
 from bastion.sse import SseEvent, SseParser
 from bastion.translate import Codec, StreamEncoder
 from bastion.translate.openai import DONE, openai_usage
@@ -75,21 +76,40 @@ class StreamRelay:
         self.finished = False
         self.terminated = False
         self.upstream_error: str | None = None
+        # answer text counted as it passes (`bastion.pipeline.meter`), for streams that end without usage
+        self.ticket = ctx.admission
+        self.count = stream_counter(ctx.api)
+        self.fast_chat = self.same and wire == "openai" and self.operation == "chat"
 
-    async def run(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[SseEvent]:
-        """Client-format events. A failure before the first event is raised (the client still gets a
-        proper HTTP error and the call stage may fall back); after it, it becomes an error event."""
+    def run(self, chunks: AsyncIterator[bytes]) -> RelayEvents:
+        """The client-format events, batch by batch (see `RelayEvents`)."""
+        return RelayEvents(self.batches(chunks))
+
+    async def batches(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[list[SseEvent]]:
+        """Client-format events, one non-empty list per upstream read (what arrived together goes out
+        together). A failure before the first event is raised (the client still gets a proper HTTP error
+        and the call stage may fall back); after it, it becomes an error event."""
         ctx = self.ctx
         parser = SseParser()
         sent = False
         failure: GatewayError | None = None
         try:
             try:
+                ticket, count = self.ticket, self.count
                 async for chunk in chunks:
-                    for ev in parser.feed(chunk):
-                        for out in self._on_event(ev):
-                            sent = True
-                            yield out
+                    batch: list[SseEvent] = []
+                    if self.fast_chat:  # counts as it goes
+                        for ev in parser.feed(chunk):
+                            batch.extend(self._on_chat_chunk(ev))
+                    else:
+                        for ev in parser.feed(chunk):
+                            for out in self._on_event(ev):
+                                if ticket is not None and out.data is not None:
+                                    ticket.streamed_chars += count(out.data)
+                                batch.append(out)
+                    if batch:
+                        sent = True
+                        yield batch
                 tail = [out for ev in parser.close() for out in self._on_event(ev)]
                 tail.extend(self._end())
             except GatewayError as err:
@@ -103,8 +123,12 @@ class StreamRelay:
                     raise failure
                 if not tail:
                     tail = self._fail(failure)
-            for out in tail:
-                yield out
+            if tail:
+                if self.ticket is not None:
+                    for out in tail:
+                        if out.data is not None:
+                            self.ticket.streamed_chars += self.count(out.data)
+                yield tail
         finally:
             if self.tracker is not None and self.tracker.usage is not None:
                 ctx.usage = self.tracker.usage
@@ -118,6 +142,48 @@ class StreamRelay:
             return [SseEvent("error", data)]
         etype = err.anthropic_type if self.ctx.flavor == "anthropic" else err.openai_type
         return self.encoder.error(err.message, etype)
+
+    def _on_chat_chunk(self, ev: SseEvent) -> Iterable[SseEvent]:
+        """`_on_event` for an OpenAI chat stream relayed to an OpenAI client, and the answer-text count:
+        the same decisions in one look at each chunk (the hot path of streaming)."""
+        data = ev.data
+        if not isinstance(data, dict):
+            if ev.raw == b"[DONE]":
+                self.finished = self.terminated = True
+            elif ev.event == "error":
+                self.upstream_error = "the provider reported an error mid-stream"
+            return (ev,)
+        if ev.event == "error" or "error" in data:
+            err = _upstream_error(self.wire, ev)
+            if err is not None:
+                self.upstream_error = err
+            if self.ticket is not None:
+                self.ticket.streamed_chars += text_chars(data)
+        choices = data.get("choices")
+        if choices:
+            chars = 0
+            for c in choices:
+                if type(c) is not dict:
+                    continue
+                if c.get("finish_reason"):
+                    self.finished = True
+                delta = c.get("delta")
+                if delta:
+                    content = delta.get("content")
+                    if type(content) is str and len(delta) == (2 if "role" in delta else 1):
+                        chars += len(content)  # the common chunk: {"content": "..."} (+ role)
+                    else:
+                        chars += text_chars(delta)
+            if self.ticket is not None:
+                self.ticket.streamed_chars += chars
+            if data.get("usage"):
+                self.tracker.track(ev)
+            return (ev,)
+        if data.get("usage"):
+            self.tracker.track(ev)
+            if self.drop_usage_chunk:
+                return ()
+        return (ev,)
 
     def _on_event(self, ev: SseEvent) -> Iterable[SseEvent]:
         if not self.finished and _finished(self.wire, self.operation, ev):
@@ -177,3 +243,66 @@ class StreamRelay:
             out.append(DONE)
         ctx.stream_completed = True
         return out
+
+
+class _Ready:
+    """An awaitable that is already done: `await _Ready(v)` is `v`, without a coroutine frame."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: SseEvent) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, SseEvent]:
+        return self.value
+        yield  # unreachable: makes this a generator that finishes at once
+
+
+class RelayEvents:
+    """The relay's events: an async iterator of events for the stages that wrap a stream event by event,
+    and `next_batch()` for the response writer when nothing wrapped it (`bastion.server.respond`): one
+    resumption of the relay per upstream read instead of one per event. Use one way or the other."""
+
+    __slots__ = ("_batches", "_buf", "_i")
+
+    def __init__(self, batches: AsyncIterator[list[SseEvent]]) -> None:
+        self._batches = batches
+        self._buf: list[SseEvent] = []
+        self._i = 0
+
+    async def prime(self) -> bool:
+        """Waits for the first batch (failures before the first event surface here); False: no events."""
+        batch = await anext(self._batches, None)
+        if batch is None:
+            return False
+        self._buf, self._i = batch, 0
+        return True
+
+    async def next_batch(self) -> list[SseEvent] | None:
+        """The events not yet taken, as they arrive; None at the end."""
+        buf, i = self._buf, self._i
+        if i < len(buf):
+            self._buf, self._i = [], 0
+            return buf[i:] if i else buf
+        return await anext(self._batches, None)
+
+    def __aiter__(self) -> RelayEvents:
+        return self
+
+    def __anext__(self) -> Awaitable[SseEvent]:
+        buf, i = self._buf, self._i
+        if i < len(buf):
+            self._i = i + 1
+            return _Ready(buf[i])
+        return self._refill()
+
+    async def _refill(self) -> SseEvent:
+        while True:
+            batch = await self._batches.__anext__()  # StopAsyncIteration at the end
+            if batch:
+                self._buf, self._i = batch, 1
+                return batch[0]
+
+    async def aclose(self) -> None:
+        self._buf, self._i = [], 0
+        await self._batches.aclose()  # type: ignore[attr-defined]

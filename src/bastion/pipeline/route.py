@@ -14,8 +14,9 @@ ModelTable = Router  # the model table other components know: names, owners and 
 class RouteStage:
     name = "route"
 
-    def __init__(self, models: ModelTable) -> None:
+    def __init__(self, models: ModelTable, explain: bool = True) -> None:
         self.models = models
+        self.explain = explain  # False when nothing records the explanation (audit log off)
 
     async def run(self, ctx: RequestContext) -> None:
         plan = self.models.plan(ctx)
@@ -25,8 +26,8 @@ class RouteStage:
 
     def seal(self, ctx: RequestContext) -> None:
         """Right before the answer is delivered (and the audit record sealed): explain the route."""
-        if ctx.route is not None:
+        if self.explain and ctx.route is not None:
             ctx.annotations["routing"] = ctx.route.explain(ctx)
 
     async def finish(self, ctx: RequestContext) -> None:
-        self.models.settle(ctx)
+        self.models.settle(ctx, self.explain)

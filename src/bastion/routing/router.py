@@ -224,9 +224,10 @@ class Router:
         if ctx.events is None:
             stats.total(ms)
 
-    def settle(self, ctx: RequestContext) -> None:
+    def settle(self, ctx: RequestContext, explain: bool = True) -> None:
         """At the end of every request (finish): close the books on the answering attempt, teach the
-        learner, and write the explanation for the audit record unless `seal` already did."""
+        learner, and write the explanation for the audit record unless `seal` already did (or nothing
+        records it: `explain=False`)."""
         plan = ctx.route
         if plan is None:
             return
@@ -248,7 +249,7 @@ class Router:
                 self._learn(ctx, plan, state, False, total_ms)
             else:  # the client went away, or a later stage stopped the stream: no verdict on the target
                 breaker.release()
-        if "routing" not in ctx.annotations:  # not delivered (error, client gone): explain it now
+        if explain and "routing" not in ctx.annotations:  # not delivered (error, client gone): explain it now
             ctx.annotations["routing"] = plan.explain(ctx)
 
     def _learn(

@@ -10,14 +10,13 @@ from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.runtime import Identity
 from bastion.limits.factory import build_limiter
 from bastion.pipeline import Pipeline
-from bastion.pipeline.audit import AuditStage
+from bastion.pipeline.audit import AuditGateStage, AuditStage
 from bastion.pipeline.authenticate import AuthenticateStage
 from bastion.pipeline.cache import CacheStage, with_cache
 from bastion.pipeline.call import CallStage
 from bastion.pipeline.decode import DecodeStage
 from bastion.pipeline.inspect import InspectStage
 from bastion.pipeline.limits import LimitsStage
-from bastion.pipeline.meter import MeterStage
 from bastion.pipeline.pii import PiiStage
 from bastion.pipeline.policy import PolicyStage
 from bastion.pipeline.restore import RestoreStage
@@ -41,20 +40,21 @@ def build_state(config: Config) -> GatewayState:
     storage = open_storage(config.database_url)
     identity = Identity(storage, config.identity, config.redis_url)
     authenticator = IdentityAuthenticator(admin_key, identity.cache)
-    pii = PiiStage(config.pii)
+    pii = PiiStage(config.pii, config.providers)
     limiter = build_limiter(config, models)
     audit = Audit(config, storage) if config.audit.enabled else None
     policy, rules = build_policy(config, storage, pii.engine)
     pipeline = Pipeline(
         [
+            AuditGateStage(audit),  # 503 while the audit journal is full (database outage)
             AuthenticateStage(authenticator),
             DecodeStage(),
             PolicyStage(rules),
-            LimitsStage(limiter),  # admission; its finish costs and settles (before audit's finish)
+            # admission; its finish costs and settles (before audit's finish)
+            LimitsStage(limiter, record_cost=audit is not None or config.cache.enabled),
             pii,
-            RouteStage(models),
+            RouteStage(models, explain=audit is not None),
             with_cache(CallStage(build_adapters(), build_codecs(), upstream, Resilience(models)), config),
-            MeterStage(),
             InspectStage(rules.detector),
             RestoreStage(config.pii, pii.engine),
             AuditStage(audit),

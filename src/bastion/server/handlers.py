@@ -15,6 +15,7 @@ from bastion import __version__
 from bastion.context import RequestContext
 from bastion.errors import GatewayError, NotFound, PayloadTooLarge, render
 from bastion.pipeline.policy import model_allowed
+from bastion.server.ids import RequestIds
 from bastion.server.respond import respond
 from bastion.server.state import STATE, GatewayState
 
@@ -23,6 +24,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 _REQUEST_ID = web.RequestKey("bastion_request_id", str)
+_IDS = web.AppKey("bastion_request_ids", RequestIds)
 
 
 def _request_id(request: web.Request) -> str:
@@ -30,7 +32,11 @@ def _request_id(request: web.Request) -> str:
     rid = request.get(_REQUEST_ID)
     if rid is None:
         given = request.headers.get("x-request-id")
-        rid = given if given and len(given) <= 128 and given.isprintable() else os.urandom(12).hex()
+        if given and len(given) <= 128 and given.isprintable():
+            rid = given
+        else:
+            ids = request.app.get(_IDS)
+            rid = ids() if ids is not None else os.urandom(12).hex()
         request[_REQUEST_ID] = rid
     return rid
 
@@ -40,11 +46,14 @@ def _stamp(request: web.Request, resp: web.StreamResponse, started_ns: int) -> w
     overhead excludes upstream time); for the rest (models, health, unknown routes) it is the time spent."""
     if resp.prepared:
         return resp
-    resp.headers.setdefault("x-request-id", _request_id(request))
-    state = request.app.get(STATE)
-    if state is None or state.config.server.overhead_header:
-        overhead = (time.perf_counter_ns() - started_ns) / 1e6
-        resp.headers.setdefault("x-bastion-overhead-ms", f"{overhead:.3f}")
+    headers = resp.headers
+    if "x-request-id" not in headers:
+        headers["x-request-id"] = _request_id(request)
+    if "x-bastion-overhead-ms" not in headers:
+        state = request.app.get(STATE)
+        if state is None or state.config.server.overhead_header:
+            overhead = (time.perf_counter_ns() - started_ns) / 1e6
+            headers["x-bastion-overhead-ms"] = f"{overhead:.3f}"
     return resp
 
 
@@ -102,7 +111,7 @@ async def models(request: web.Request) -> web.Response:
     anthropic = "anthropic-version" in request.headers
     ctx = RequestContext(rid, "anthropic.messages" if anthropic else "openai.chat", {}, request.headers)
     try:
-        await state.pipeline.stages[0].run(ctx)  # authenticate
+        await next(s for s in state.pipeline.stages if s.name == "authenticate").run(ctx)
     except GatewayError as err:
         return error_response(err, ctx.flavor, rid)
     names = [n for n in state.models.names if model_allowed(ctx.principal, n)]
@@ -136,7 +145,13 @@ async def readyz(request: web.Request) -> web.Response:
     state: GatewayState = request.app[STATE]
     storage_ok = await state.storage.ping()
     ok = state.ready and storage_ok
-    body = {"status": "ready" if ok else "not ready", "config": state.ready, "storage": storage_ok}
+    body: dict[str, object] = {"status": "ready" if ok else "not ready", "config": state.ready,
+                               "storage": storage_ok}  # fmt: skip
+    if state.audit is not None:
+        audit = body["audit"] = state.audit.health()
+        if audit["full"] and audit["journal_full"] == "reject":
+            ok = False
+            body["status"] = "not ready"
     return web.json_response(body, status=200 if ok else 503)
 
 
@@ -167,6 +182,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 def add_routes(app: web.Application) -> None:
+    app[_IDS] = RequestIds()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/v1/models", models)

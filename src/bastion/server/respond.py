@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bastion.config.schema import ServerSettings
 from bastion.context import RequestContext
+from bastion.pipeline.relay import RelayEvents
 from bastion.sse import SseEvent
 
 _TERMINAL = frozenset(
@@ -51,6 +52,8 @@ async def respond(
             body=body, status=ctx.status, content_type="application/json", headers=_headers(ctx, settings)
         )
     events = ctx.events
+    if type(events) is RelayEvents:  # nothing wraps the relay: take its events batch by batch
+        return await _respond_batches(request, ctx, settings, seal, events)
     try:
         # the first event is awaited before any byte is sent, so an early failure is still a clean HTTP error
         t0 = time.perf_counter_ns()
@@ -73,6 +76,52 @@ async def respond(
         return resp
     finally:
         await events.aclose()  # type: ignore[attr-defined]
+
+
+async def _respond_batches(
+    request: web.Request,
+    ctx: RequestContext,
+    settings: ServerSettings,
+    seal: Callable[[RequestContext], None],
+    events: RelayEvents,
+) -> web.StreamResponse:
+    """`respond` for a stream straight from the relay: each batch of events that arrived together is
+    written with one write as soon as it is there; the terminal event and what follows it are held until
+    `seal` ran."""
+    try:
+        t0 = time.perf_counter_ns()
+        batch = await events.next_batch()  # before any byte is sent: an early failure is a clean error
+        ctx.upstream_ns += time.perf_counter_ns() - t0
+        headers = _headers(ctx, settings)
+        headers["Content-Type"] = "text/event-stream; charset=utf-8"
+        headers["Cache-Control"] = "no-cache"
+        resp = web.StreamResponse(status=200, headers=headers)
+        await resp.prepare(request)
+        ctx.first_byte_ns = time.perf_counter_ns()
+        held: list[SseEvent] = []
+        try:
+            while batch is not None:
+                if held:
+                    held.extend(batch)
+                else:
+                    out: list[bytes] = []
+                    for i, ev in enumerate(batch):
+                        if ev.raw == b"[DONE]" or ev.event in _TERMINAL:
+                            held.extend(batch[i:])
+                            break
+                        out.append(ev.encode())
+                    if out:
+                        await resp.write(b"".join(out) if len(out) > 1 else out[0])
+                batch = await events.next_batch()
+            seal(ctx)
+            if held:
+                await resp.write(b"".join([ev.encode() for ev in held]))
+            await resp.write_eof()
+        except ConnectionResetError:
+            ctx.annotations["client_cancelled"] = True
+        return resp
+    finally:
+        await events.aclose()
 
 
 async def _relay(
