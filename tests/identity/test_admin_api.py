@@ -170,12 +170,13 @@ def test_openapi_document(admin: Admin) -> None:
         "/admin/teams": {"get", "post"},
         "/admin/teams/{id}": {"get", "patch", "delete"},
         "/admin/keys": {"get", "post"},
-        "/admin/keys/{id}": {"get", "delete"},
+        "/admin/keys/{id}": {"get", "patch", "delete"},
         "/admin/keys/{id}/rotate": {"post"},
     }.items():
         assert methods <= set(paths[path]), path
     schemas = doc["components"]["schemas"]
-    assert {"KeyCreate", "KeyCreated", "KeyOut", "TeamCreate", "TeamUpdate", "ErrorResponse"} <= set(schemas)
+    expected = {"KeyCreate", "KeyCreated", "KeyOut", "KeyUpdate", "TeamCreate", "TeamUpdate", "ErrorResponse"}
+    assert expected <= set(schemas)
     assert "name" in schemas["KeyCreate"]["required"]
     assert schemas["KeyCreate"]["additionalProperties"] is False
     post = paths["/admin/keys"]["post"]

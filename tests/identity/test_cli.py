@@ -85,3 +85,45 @@ def test_bad_config_exits_2(tmp_path: Path) -> None:
     proc = subprocess.run([BASTION, "keys", "list", "--config", str(bad)], capture_output=True, text=True,
                           env=bastion_env(), check=False)  # fmt: skip
     assert proc.returncode == 2 and "database_url" in proc.stderr
+
+
+def test_keys_update(cli: Any, idgw: Gateway) -> None:
+    key = json.loads(cli("keys", "create", unique("k"), "--user", "app", "--format", "json").stdout)
+
+    def update(*args: str) -> dict[str, Any]:
+        return json.loads(cli("keys", "update", key["id"], *args, "--format", "json").stdout)  # type: ignore[no-any-return]
+
+    name = unique("renamed")
+    out = update("--name", name, "--model", "claude-*", "--model", "gpt-4o-mini", "--expires-in", "2d",
+                 "--limits", '{"rpm": 60}', "--budget", '{"usd": 5}')  # fmt: skip
+    assert out["name"] == name and out["models"] == ["claude-*", "gpt-4o-mini"] and out["regions"] is None
+    assert out["expires_at"] and out["limits"] == {"rpm": 60} and out["budget"]["usd"] == 5
+    assert out["user"] == "app" and "key" not in out  # untouched; never the secret
+    # the gateway on the same database applies it within a second (its version poll)
+    deadline = time.monotonic() + 1.5
+    while {m["id"] for m in httpx.get(idgw.url + "/v1/models", headers=auth(key["key"])).json()["data"]} != {
+        "claude-sonnet", "gpt-4o-mini"
+    }:  # fmt: skip
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert update("--region", "eu")["regions"] == ["eu"]
+
+    out = update("--all-models", "--any-region", "--no-expiry", "--no-limits", "--no-budget", "--no-user")
+    assert out["models"] == ["*"] and out["regions"] is None and out["expires_at"] is None
+    assert out["limits"] is None and out["budget"] is None and out["user"] is None and out["name"] == name
+    assert key["id"] in cli("keys", "update", key["id"], "--user", "table").stdout
+
+    for args, words in (
+        ((), "at least one"),
+        (("--limits", '{"rps": 1}'), "limits.rps"),
+        (("--model", ""), "models.0"),
+        (("--expires-at", "2001-01-01T00:00:00Z"), "expires_at"),
+    ):
+        bad = cli("keys", "update", key["id"], *args, ok=False)
+        assert bad.returncode == 1 and words in bad.stderr, (args, bad.stderr)
+    assert cli("keys", "update", key["id"], "--limits", "[1]", ok=False).returncode == 2  # argparse: usage
+    missing = cli("keys", "update", "key_nope", "--user", "x", ok=False)
+    assert missing.returncode == 1 and "no key" in missing.stderr
+    cli("keys", "revoke", key["id"])
+    revoked = cli("keys", "update", key["id"], "--user", "x", ok=False)
+    assert revoked.returncode == 1 and "revoked" in revoked.stderr

@@ -1,6 +1,7 @@
-"""Revocation reaches every worker of every replica within 1 s — real processes: two
-`bastion serve --workers 2` sharing PostgreSQL + Redis (revoked through the admin API), and two sharing
-a SQLite file without Redis (revoked with the CLI)."""
+"""Key updates and revocation reach every worker of every replica within 1 s — real processes: two
+`bastion serve --workers 2` sharing PostgreSQL + Redis (changed through the admin API), and two sharing
+a SQLite file without Redis (changed with the CLI). An update is seen as a model that starts (or stops)
+answering 403 on the next request, whichever worker serves it."""
 
 from __future__ import annotations
 
@@ -24,11 +25,19 @@ def _status(url: str, key: str) -> int:
     return httpx.get(url + "/v1/models", headers=auth(key), timeout=5).status_code
 
 
+def _chat(url: str, key: str) -> int:
+    """A gpt-4o chat (the demo provider echoes) through a new connection: 200, or 403 once not allowed."""
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    return httpx.post(url + "/v1/chat/completions", json=body, headers=auth(key), timeout=5).status_code
+
+
 def _all(urls: list[str], key: str, rounds: int = 8) -> set[int]:
     return {_status(u, key) for u in urls for _ in range(rounds)}
 
 
-def _wait_for(urls: list[str], key: str, status: int, timeout: float, streak: int = 16) -> float:
+def _wait_for(
+    urls: list[str], key: str, status: int, timeout: float, *, streak: int = 16, probe: Any = _status
+) -> float:
     """Seconds from now until the probes settle on `status`: the send time of the first probe of a run of
     `streak` consecutive `status` answers, spread round-robin over the gateways (and, through new
     connections, their workers). Probe latency on a loaded machine is thus not counted as propagation."""
@@ -36,7 +45,7 @@ def _wait_for(urls: list[str], key: str, status: int, timeout: float, streak: in
     probes: list[tuple[float, int]] = []
     while True:
         for url in urls:
-            probes.append((time.monotonic(), _status(url, key)))
+            probes.append((time.monotonic(), probe(url, key)))
         tail = probes[-streak:]
         if len(tail) == streak and all(code == status for _, code in tail):
             return tail[0][0] - start
@@ -80,12 +89,18 @@ def _sqlite(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("replicas", [_postgres_redis], indirect=True, ids=["postgresql+redis"])
-def test_revocation_via_admin_api_reaches_every_worker(replicas: tuple[list[str], Path]) -> None:
+def test_update_and_revocation_via_admin_api_reach_every_worker(replicas: tuple[list[str], Path]) -> None:
     urls, _ = replicas
     created = httpx.post(urls[0] + "/admin/keys", json={"name": unique("k")}, headers=auth(ADMIN_KEY))
     assert created.status_code == 201, created.text
     key = created.json()
-    _wait_for(urls, key["key"], 200, DEADLINE)  # creation propagates as fast
+    _wait_for(urls, key["key"], 200, DEADLINE, probe=_chat)  # creation propagates as fast
+    for models, status in ((["claude-*"], 403), (None, 200)):  # gpt-4o taken away, then every model again
+        r = httpx.patch(f"{urls[1]}/admin/keys/{key['id']}", json={"models": models}, headers=auth(ADMIN_KEY))
+        assert r.status_code == 200, r.text
+        took = _wait_for(urls, key["key"], status, DEADLINE, probe=_chat)
+        print(f"models {models} settled on every worker after {took * 1000:.0f} ms")
+        assert took <= DEADLINE
     r = httpx.delete(f"{urls[0]}/admin/keys/{key['id']}", headers=auth(ADMIN_KEY))
     assert r.status_code == 200
     took = _wait_for(urls, key["key"], 401, DEADLINE)
@@ -96,7 +111,7 @@ def test_revocation_via_admin_api_reaches_every_worker(replicas: tuple[list[str]
 
 
 @pytest.mark.parametrize("replicas", [_sqlite], indirect=True, ids=["sqlite-no-redis"])
-def test_revocation_via_cli_reaches_every_worker(replicas: tuple[list[str], Path]) -> None:
+def test_update_and_revocation_via_cli_reach_every_worker(replicas: tuple[list[str], Path]) -> None:
     urls, config = replicas
     out = subprocess.run(
         [BASTION, "keys", "create", unique("k"), "--config", str(config), "--format", "json"],
@@ -105,7 +120,14 @@ def test_revocation_via_cli_reaches_every_worker(replicas: tuple[list[str], Path
     import json
 
     key = json.loads(out.stdout)
-    _wait_for(urls, key["key"], 200, DEADLINE)
+    _wait_for(urls, key["key"], 200, DEADLINE, probe=_chat)
+    subprocess.run(
+        [BASTION, "keys", "update", key["id"], "--model", "claude-*", "--config", str(config)], check=True,
+        capture_output=True, env=bastion_env(),
+    )  # fmt: skip
+    took = _wait_for(urls, key["key"], 403, DEADLINE, probe=_chat)
+    print(f"the update settled on every worker after {took * 1000:.0f} ms")
+    assert took <= DEADLINE
     subprocess.run(
         [BASTION, "keys", "revoke", key["id"], "--config", str(config)], check=True, capture_output=True,
         env=bastion_env(),

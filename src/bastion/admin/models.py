@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from bastion.config.limits import Budget, RateLimits
 from bastion.storage.keys import KeyRecord
@@ -58,6 +58,39 @@ class KeyCreate(Request):
     )
     limits: RateLimits | None = Field(None, description='e.g. {"rpm": 60, "tpm": 100000, "concurrency": 4}')
     budget: Budget | None = Field(None, description='USD per period, e.g. {"usd": 100, "period": "day"}')
+
+
+class KeyUpdate(Request):
+    """A merge patch of a key: absent fields stay as they are, `null` clears. The secret (rotate), the
+    team and the role cannot be changed here: unknown fields are refused (422)."""
+
+    name: Name | None = Field(None, description="may not be null")
+    user: str | None = Field(None, max_length=200, description="null clears the label")
+    models: list[Glob] | None = Field(None, description='null: every model its team allows (["*"])')
+    regions: list[Region] | None = Field(None, description="null lifts the restriction")
+    expires_at: datetime | None = Field(None, description="ISO 8601 or Unix seconds; null: never expires")
+    limits: RateLimits | None = Field(None, description="replaced whole; null lifts the limits")
+    budget: Budget | None = Field(None, description="replaced whole; null lifts the budget")
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_null(cls, value: str | None) -> str:
+        if value is None:  # only reached when sent: absent fields are not validated
+            raise ValueError("may not be null")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, as `IdentityAdmin.update_key` stores them."""
+        sent = self.model_dump(exclude_unset=True)
+        if "models" in sent and sent["models"] is None:
+            sent["models"] = ["*"]
+        if "expires_at" in sent:
+            sent["expires_at"] = epoch(self.expires_at)
+        for nested in ("limits", "budget"):
+            if nested in sent:
+                value = getattr(self, nested)
+                sent[nested] = value.model_dump(exclude_none=True) if value is not None else None
+        return sent
 
 
 class KeyRotate(Request):

@@ -3,7 +3,7 @@ handlers, and the wrapper that authenticates, checks the role and renders errors
 
 Roles (admin-scoped virtual keys; the config admin key is "admin"):
     admin       everything
-    team-admin  keys of its own team (list, create, rotate, revoke); reads its own team
+    team-admin  keys of its own team (list, create, update, rotate, revoke); reads its own team
     auditor     read-only: teams, keys' metadata, the (redacted) config, audit, usage, policies
 A virtual key without a role has no admin rights (403).
 """
@@ -276,6 +276,15 @@ async def rotate_key(request: web.Request, p: Principal, body: m.KeyRotate) -> t
     return 200, m.KeyCreated(**out.model_dump(), key=secret)
 
 
+async def update_key(request: web.Request, p: Principal, body: m.KeyUpdate) -> tuple[int, BaseModel]:
+    state = _state(request)
+    key = await _scoped_key(request, p)
+    if p.role == "team-admin" and key.role not in (None, "team-admin"):  # as for creation
+        raise Forbidden(f"a team-admin key may not change '{key.role}' keys", code="insufficient_role")
+    record = await state.identity.admin.update_key(key.id, body.changes())
+    return 200, (await _key_out(state, [record]))[0]
+
+
 async def revoke_key(request: web.Request, p: Principal, _body: None) -> tuple[int, BaseModel]:
     state = _state(request)
     key = await _scoped_key(request, p)
@@ -317,6 +326,15 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin/keys/{id}", get_key, "keys:read", "Get a key's metadata", m.KeyOut),
     Route(
         "POST", "/admin/keys/{id}/rotate", rotate_key, "keys:write", "Rotate a key", m.KeyCreated, m.KeyRotate
+    ),
+    Route(
+        "PATCH",
+        "/admin/keys/{id}",
+        update_key,
+        "keys:write",
+        "Update a key (name, user, models, regions, expires_at, limits, budget)",
+        m.KeyOut,
+        m.KeyUpdate,
     ),
     Route("DELETE", "/admin/keys/{id}", revoke_key, "keys:write", "Revoke a key", m.KeyOut),
     Route("GET", "/admin/whoami", whoami, "whoami", "The calling key", m.WhoAmI),

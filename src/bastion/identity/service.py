@@ -1,7 +1,8 @@
 """Identity operations shared by the admin API and the CLI. Each change is one transaction that also
 bumps the `identity` cache version; afterwards `on_change(version)` tells the running workers
 (`bastion.identity.sync`). Authorization (who may call what) is the caller's job; this module checks
-the data: names unique (409), referenced teams exist (404/422), team-admin keys belong to a team.
+the data: names unique (409), referenced teams exist (404/422), team-admin keys belong to a team,
+revoked keys stay as they are (409).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bastion.storage.teams import Team
 
 ROLES = ("admin", "team-admin", "auditor")
 IDENTITY = "identity"
+KEY_FIELDS = ("name", "user", "models", "regions", "expires_at", "limits", "budget")  # update_key changes
 OnChange = Callable[[int], Awaitable[None]]
 
 
@@ -215,6 +217,38 @@ class IdentityAdmin:
             version = await versions.bump(conn, IDENTITY)
         await self.on_change(version)
         return replace(key, **values), secret
+
+    async def update_key(self, key_id: str, changes: Mapping[str, Any]) -> KeyRecord:
+        """Change any of a key's KEY_FIELDS (stored values: models a list, expires_at epoch seconds, limits
+        and budget JSON). Its secret, team and role stay; a revoked key cannot be changed (409)."""
+        values = {k: v for k, v in changes.items() if k in KEY_FIELDS}
+        if not values:
+            raise _field_error("body", f"send at least one of {', '.join(KEY_FIELDS)}")
+        if values.get("expires_at") is not None and values["expires_at"] <= time.time():
+            raise _field_error("expires_at", "must be in the future")
+        try:
+            async with self.storage.write() as conn:
+                key = await self.storage.keys.get(conn, key_id)
+                if key is None:
+                    raise NotFound(f"no key '{key_id}'", code="key_not_found")
+                if key.revoked:
+                    raise Conflict(f"key '{key_id}' is revoked", code="key_revoked")
+                name = values.get("name")
+                if name is not None and name != key.name:
+                    other = await self.storage.keys.active_named(conn, name)
+                    if other is not None and other.id != key.id:
+                        raise Conflict(
+                            f"a key named '{name}' already exists", param="name", code="duplicate_name"
+                        )
+                values["updated_at"] = time.time()
+                await self.storage.keys.update(conn, key.id, values)
+                version = await versions.bump(conn, IDENTITY)
+        except IntegrityError:
+            raise Conflict(
+                "a key with that name already exists", param="name", code="duplicate_name"
+            ) from None
+        await self.on_change(version)
+        return replace(key, **values)
 
     async def revoke_key(self, key_id: str) -> KeyRecord:
         now = time.time()

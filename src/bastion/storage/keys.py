@@ -112,7 +112,9 @@ class KeyStore:
         )
 
     async def update(self, conn: AsyncConnection, key_id: str, values: Mapping[str, Any]) -> None:
-        await conn.execute(sa.update(vk).where(vk.c.id == key_id).values(**values))
+        """`values` by `KeyRecord` field name (`user` is stored as `user_label`)."""
+        columns = {("user_label" if k == "user" else k): v for k, v in values.items()}
+        await conn.execute(sa.update(vk).where(vk.c.id == key_id).values(**columns))
 
     async def mark_used(self, conn: AsyncConnection, used: Iterable[tuple[str, float]]) -> None:
         """Batched `last_used_at` update (one statement, many parameter sets)."""
