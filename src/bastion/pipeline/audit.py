@@ -29,6 +29,7 @@ class AuditGateStage:
 
     def __init__(self, audit: Audit | None = None) -> None:
         self.audit = audit
+        self.active = audit is not None
 
     async def run(self, ctx: RequestContext) -> None:
         if self.audit is not None:
@@ -40,6 +41,7 @@ class AuditStage:
 
     def __init__(self, audit: Audit | None = None) -> None:
         self.audit = audit
+        self.active = audit is not None  # without the audit log only `finish` (the access line) runs
 
     async def run(self, ctx: RequestContext) -> None:
         if self.audit is not None and ctx.events is not None:

@@ -2,6 +2,7 @@
 last bytes of the answer are written: a JSON body, an error, a stream's terminal event) and `finish(ctx)`,
 called for every request once its response is complete (or failed, or the client went away), in stage
 order. `run` raises a GatewayError to stop the request; `finish` must never raise (failures are logged).
+A stage with `active = False` has nothing to do in `run` under this configuration and is not awaited.
 
 Response-side stages (inspect, restore) change `ctx.response` in place, or wrap `ctx.events` (an async
 iterator of client-format SSE events) with their own generator, so streams stay streams.
@@ -35,10 +36,13 @@ class Sealer(Protocol):
 
 
 class Pipeline:
-    __slots__ = ("_finishers", "_sealers", "stages")
+    __slots__ = ("_finishers", "_runners", "_sealers", "stages")
 
     def __init__(self, stages: Sequence[Stage]) -> None:
         self.stages = tuple(stages)
+        # a stage whose `run` can never do anything in this configuration says so with `active = False`
+        # (e.g. PII detection off): it is not awaited per request; its seal/finish still run
+        self._runners = tuple(s for s in self.stages if getattr(s, "active", True))
         self._finishers = tuple(s for s in self.stages if isinstance(s, Finisher))
         self._sealers = tuple(s for s in self.stages if isinstance(s, Sealer))
 
@@ -47,7 +51,7 @@ class Pipeline:
         return [s.name for s in self.stages]
 
     async def run(self, ctx: RequestContext) -> None:
-        for stage in self.stages:
+        for stage in self._runners:
             await stage.run(ctx)
 
     def seal(self, ctx: RequestContext) -> None:

@@ -37,6 +37,7 @@ class PiiStage:
     def __init__(self, settings: PiiConfig, providers: Sequence[ProviderConfig] = ()) -> None:
         self.settings = settings
         self.engine = PiiEngine(settings) if settings.enabled else None
+        self.active = self.engine is not None
         self.actions: dict[str, Action] = settings.action_map()
         self.team_actions: dict[str, dict[str, Action]] = {}
         for team, override in settings.teams.items():

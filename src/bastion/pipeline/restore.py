@@ -31,6 +31,7 @@ class RestoreStage:
     def __init__(self, settings: PiiConfig, engine: PiiEngine | None) -> None:
         self.scan = settings.response_scan if engine is not None else "off"
         self.engine = engine
+        self.active = engine is not None  # no detection: no pseudonyms to restore, nothing to scan with
         self.hash_key = settings.hash_key.encode() if settings.hash_key else None
 
     async def run(self, ctx: RequestContext) -> None:
