@@ -99,8 +99,8 @@ class StreamRelay:
                 async for chunk in chunks:
                     batch: list[SseEvent] = []
                     if self.fast_chat:  # counts as it goes
-                        for ev in parser.feed(chunk):
-                            batch.extend(self._on_chat_chunk(ev))
+                        keep = self._keep_chat_chunk
+                        batch = [ev for ev in parser.feed(chunk) if keep(ev)]
                     else:
                         for ev in parser.feed(chunk):
                             for out in self._on_event(ev):
@@ -143,17 +143,17 @@ class StreamRelay:
         etype = err.anthropic_type if self.ctx.flavor == "anthropic" else err.openai_type
         return self.encoder.error(err.message, etype)
 
-    def _on_chat_chunk(self, ev: SseEvent) -> Iterable[SseEvent]:
+    def _keep_chat_chunk(self, ev: SseEvent) -> bool:
         """`_on_event` for an OpenAI chat stream relayed to an OpenAI client, and the answer-text count:
-        the same decisions in one look at each chunk (the hot path of streaming)."""
+        the same decisions in one look at each chunk (the hot path of streaming). False: drop it."""
         data = ev.data
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             if ev.raw == b"[DONE]":
                 self.finished = self.terminated = True
             elif ev.event == "error":
                 self.upstream_error = "the provider reported an error mid-stream"
-            return (ev,)
-        if ev.event == "error" or "error" in data:
+            return True
+        if "error" in data or ev.event == "error":
             err = _upstream_error(self.wire, ev)
             if err is not None:
                 self.upstream_error = err
@@ -174,16 +174,15 @@ class StreamRelay:
                         chars += len(content)  # the common chunk: {"content": "..."} (+ role)
                     else:
                         chars += text_chars(delta)
-            if self.ticket is not None:
+            if chars and self.ticket is not None:
                 self.ticket.streamed_chars += chars
             if data.get("usage"):
                 self.tracker.track(ev)
-            return (ev,)
+            return True
         if data.get("usage"):
             self.tracker.track(ev)
-            if self.drop_usage_chunk:
-                return ()
-        return (ev,)
+            return not self.drop_usage_chunk
+        return True
 
     def _on_event(self, ev: SseEvent) -> Iterable[SseEvent]:
         if not self.finished and _finished(self.wire, self.operation, ev):

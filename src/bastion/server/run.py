@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import multiprocessing
 import signal
 import socket
@@ -50,6 +51,11 @@ def run_worker(
 
     async def main() -> None:
         runner, bound = await start_site(config, host, port, reuse_port)
+        # everything built at start-up (config, gazetteers, compiled policies, the ORM...) lives as long as
+        # the process: out of the collector's sight, a full collection no longer stalls the loop for tens
+        # of milliseconds every second or so under load (the p99 latency)
+        gc.collect()
+        gc.freeze()
         if on_ready is not None:
             on_ready(bound)
         for sig in (signal.SIGINT, signal.SIGTERM):
