@@ -107,12 +107,14 @@ class Upstream:
     async def _relay(
         self, provider: ProviderConfig, resp: aiohttp.ClientResponse, watch: Watch, total_at: float
     ) -> AsyncIterator[bytes]:
-        """Chunks as they arrive; closing the iterator (client gone) closes the upstream connection. The
+        """Chunks as they arrive; closing the iterator early (client gone) closes the upstream connection,
+        a stream read to its end returns it to the pool. The
         watch is armed only while waiting for the provider (idle timeout, capped by the total deadline),
         never while the client is being written to."""
         deadlines = self.deadlines
         idle = provider.timeouts.idle
         chunks = resp.content.iter_any().__aiter__()
+        complete = False
         try:
             while True:
                 if deadlines.rearm(watch, idle, total_at) >= total_at:
@@ -121,6 +123,7 @@ class Upstream:
                 try:
                     chunk = await chunks.__anext__()
                 except StopAsyncIteration:
+                    complete = True
                     return
                 except asyncio.CancelledError:
                     if watch.expired():
@@ -137,7 +140,10 @@ class Upstream:
         except aiohttp.ClientError as exc:
             raise BadGateway(f"provider {provider.name} stream broke: {type(exc).__name__}") from None
         finally:
-            resp.close()
+            if complete:
+                resp.release()  # read to the end: the connection goes back to the pool
+            else:
+                resp.close()  # abandoned (client gone, timeout, failure): the provider must stop
 
     async def _demo(self, req: UpstreamRequest) -> UpstreamResponse:
         out = await self.demo.handle(req.url.removeprefix("demo://"), req.body)
