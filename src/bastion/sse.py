@@ -44,14 +44,16 @@ class SseParser:
 
     def feed(self, chunk: bytes) -> list[SseEvent]:
         buf = self._buf + chunk if self._buf else chunk
-        if b"\r" in buf:
+        # `find`, not `in`: CPython's bytes `in` first tries the operand as an int and formats (then
+        # discards) a TypeError each time, which costs more than the search on a hot path
+        if buf.find(b"\r") >= 0:
             buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         blocks = buf.split(b"\n\n")
         self._buf = blocks.pop()  # the incomplete tail (b"" when the chunk ended on an event boundary)
         out: list[SseEvent] = []
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
         for block in blocks:
-            if block.startswith(b"data: ") and b"\n" not in block:  # the common one-line event
+            if block.startswith(b"data: ") and block.find(b"\n") < 0:  # the common one-line event
                 raw = block[6:]
                 if raw == b"[DONE]":
                     data = None
