@@ -106,10 +106,12 @@ async def _respond_batches(
                 else:
                     out: list[bytes] = []
                     for i, ev in enumerate(batch):
-                        if ev.raw == b"[DONE]" or ev.event in _TERMINAL:
+                        raw = ev.raw
+                        if raw == b"[DONE]" or ev.event in _TERMINAL:
                             held.extend(batch[i:])
                             break
-                        out.append(ev.encode())
+                        # the common event, relayed as received: its bytes without two method calls
+                        out.append(b"data: " + raw + b"\n\n" if ev.event is None and raw else ev.encode())
                     if out:
                         await resp.write(b"".join(out) if len(out) > 1 else out[0])
                 batch = await events.next_batch()
