@@ -56,10 +56,7 @@ class Deadlines:
         assert task is not None, "Deadlines.arm() must be called from a task"
         watch = Watch(task, self.now() + seconds)
         self._armed.add(watch)
-        if self._handle is None:
-            self._idle = 0
-            assert self._loop is not None
-            self._handle = self._loop.call_later(TICK, self._tick)
+        self._ticking()
         return watch
 
     def rearm(self, watch: Watch, seconds: float, cap_at: float) -> float:
@@ -71,11 +68,15 @@ class Deadlines:
         now = self.now()
         watch.deadline = min(now + seconds, cap_at)
         self._armed.add(watch)
+        self._ticking()
+        return now
+
+    def _ticking(self) -> None:
+        """Starts the ticker unless it runs."""
         if self._handle is None:
             self._idle = 0
             assert self._loop is not None
             self._handle = self._loop.call_later(TICK, self._tick)
-        return now
 
     def disarm(self, watch: Watch) -> None:
         self._armed.discard(watch)

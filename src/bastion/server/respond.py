@@ -59,23 +59,40 @@ async def respond(
         t0 = time.perf_counter_ns()
         first = await anext(events, None)
         ctx.upstream_ns += time.perf_counter_ns() - t0
-        headers = _headers(ctx, settings)
-        headers["Content-Type"] = "text/event-stream; charset=utf-8"
-        headers["Cache-Control"] = "no-cache"
-        resp = web.StreamResponse(status=200, headers=headers)
-        await resp.prepare(request)
-        ctx.first_byte_ns = time.perf_counter_ns()
+        resp = await _start_stream(request, ctx, settings)
         try:
             held = await _relay(resp, first, events)
-            seal(ctx)
-            if held:
-                await resp.write(b"".join([ev.encode() for ev in held]))
-            await resp.write_eof()
+            await _finish_stream(resp, ctx, seal, held)
         except ConnectionResetError:
             ctx.annotations["client_cancelled"] = True
         return resp
     finally:
         await events.aclose()  # type: ignore[attr-defined]
+
+
+async def _start_stream(
+    request: web.Request, ctx: RequestContext, settings: ServerSettings
+) -> web.StreamResponse:
+    headers = _headers(ctx, settings)
+    headers["Content-Type"] = "text/event-stream; charset=utf-8"
+    headers["Cache-Control"] = "no-cache"
+    resp = web.StreamResponse(status=200, headers=headers)
+    await resp.prepare(request)
+    ctx.first_byte_ns = time.perf_counter_ns()
+    return resp
+
+
+async def _finish_stream(
+    resp: web.StreamResponse,
+    ctx: RequestContext,
+    seal: Callable[[RequestContext], None],
+    held: list[SseEvent],
+) -> None:
+    """Seal, then write the held terminal event(s) and end the stream."""
+    seal(ctx)
+    if held:
+        await resp.write(b"".join([ev.encode() for ev in held]))
+    await resp.write_eof()
 
 
 async def _respond_batches(
@@ -92,12 +109,7 @@ async def _respond_batches(
         t0 = time.perf_counter_ns()
         batch = await events.next_batch()  # before any byte is sent: an early failure is a clean error
         ctx.upstream_ns += time.perf_counter_ns() - t0
-        headers = _headers(ctx, settings)
-        headers["Content-Type"] = "text/event-stream; charset=utf-8"
-        headers["Cache-Control"] = "no-cache"
-        resp = web.StreamResponse(status=200, headers=headers)
-        await resp.prepare(request)
-        ctx.first_byte_ns = time.perf_counter_ns()
+        resp = await _start_stream(request, ctx, settings)
         held: list[SseEvent] = []
         try:
             while batch is not None:
@@ -115,10 +127,7 @@ async def _respond_batches(
                     if out:
                         await resp.write(b"".join(out) if len(out) > 1 else out[0])
                 batch = await events.next_batch()
-            seal(ctx)
-            if held:
-                await resp.write(b"".join([ev.encode() for ev in held]))
-            await resp.write_eof()
+            await _finish_stream(resp, ctx, seal, held)
         except ConnectionResetError:
             ctx.annotations["client_cancelled"] = True
         return resp
