@@ -23,6 +23,10 @@ class LimitsStage:
     async def run(self, ctx: RequestContext) -> None:
         await self.limiter.admit(ctx)
 
+    def _costed(self, ctx: RequestContext) -> bool:
+        """Whether this request gets a cost record: something records it, or it holds an admission."""
+        return self.record_cost or (ctx.admission is not None and ctx.admission.taken)
+
     def _price(self, ctx: RequestContext) -> Price | None:
         target = ctx.target
         if target is None:
@@ -34,7 +38,7 @@ class LimitsStage:
 
     def seal(self, ctx: RequestContext) -> None:
         """The answer is complete: cost it now, so the audit record (sealed next) carries the cost."""
-        if not self.record_cost and (ctx.admission is None or not ctx.admission.taken):
+        if not self._costed(ctx):
             return
         price = self._price(ctx)
         cost = request_cost(ctx, price, ctx.admission, self.limiter.config.chars_per_token)
@@ -49,7 +53,7 @@ class LimitsStage:
 
     async def finish(self, ctx: RequestContext) -> None:
         """Cost the request if `seal` did not (client gone, failure), then settle its admission."""
-        if not self.record_cost and (ctx.admission is None or not ctx.admission.taken):
+        if not self._costed(ctx):
             return
         if "cost" not in ctx.annotations:
             self.seal(ctx)

@@ -29,6 +29,16 @@ def text_chars(node: Any) -> int:
     return total
 
 
+def delta_chars(delta: Any) -> int:
+    """`text_chars` of one chat choice's `delta`, with the common `{"content": ...}` (+ role) case first."""
+    if not isinstance(delta, dict):
+        return 0
+    content = delta.get("content")
+    if type(content) is str and len(delta) == (2 if "role" in delta else 1):
+        return len(content)
+    return text_chars(delta)
+
+
 def chat_chunk_chars(node: Any) -> int:
     """`text_chars` for an OpenAI chat chunk, reading only where its text can be (`choices[].delta`)."""
     if not isinstance(node, dict):
@@ -36,17 +46,7 @@ def chat_chunk_chars(node: Any) -> int:
     choices = node.get("choices")
     if not choices:  # e.g. the usage-only chunk
         return 0 if "error" not in node else text_chars(node)
-    total = 0
-    for choice in choices:
-        delta = choice.get("delta") if isinstance(choice, dict) else None
-        if isinstance(delta, dict):
-            for k, v in delta.items():
-                if isinstance(v, str):
-                    if k in _TEXT_KEYS:
-                        total += len(v)
-                elif isinstance(v, _CONTAINERS):
-                    total += text_chars(v)
-    return total
+    return sum(delta_chars(c.get("delta")) for c in choices if isinstance(c, dict))
 
 
 def message_event_chars(node: Any) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 from bastion.context import RequestContext, Target
 from bastion.errors import BadGateway, GatewayError
-from bastion.pipeline.meter import stream_counter, text_chars
+from bastion.pipeline.meter import delta_chars, stream_counter, text_chars
 from bastion.sse import SseEvent, SseParser
 from bastion.translate import Codec, StreamEncoder
 from bastion.translate.openai import DONE, openai_usage
@@ -169,11 +169,7 @@ class StreamRelay:
                     self.finished = True
                 delta = c.get("delta")
                 if delta:
-                    content = delta.get("content")
-                    if type(content) is str and len(delta) == (2 if "role" in delta else 1):
-                        chars += len(content)  # the common chunk: {"content": "..."} (+ role)
-                    else:
-                        chars += text_chars(delta)
+                    chars += delta_chars(delta)
             if chars and self.ticket is not None:
                 self.ticket.streamed_chars += chars
             if data.get("usage"):
