@@ -14,13 +14,13 @@ makes a new key. Keys it made before it heard of the shred are refused by the st
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from bastion.audit.content import DataKeys
 from bastion.audit.store import AuditStore
 from bastion.config.schema import IdentitySettings
 from bastion.identity.sync import RedisChannel
+from bastion.storage.polling import poll_forever, stop_tasks
 
 log = logging.getLogger("bastion.audit")
 CHANNEL = "bastion:audit-keys"
@@ -66,21 +66,15 @@ class KeySync:
             self._tasks.append(asyncio.create_task(self.redis.listen(self._wake), name="audit-keys-redis"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await stop_tasks(self._tasks)
         if self.redis is not None:
             await self.redis.close()
 
     async def _loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            self._wake.clear()
-            try:
-                await self.refresh()
-            except Exception as exc:
-                log.warning("audit: data key refresh failed (retrying at the next poll): %s", exc)
+        await poll_forever(
+            self._wake,
+            lambda: self.poll_interval,
+            self.refresh,
+            log,
+            lambda exc: f"audit: data key refresh failed (retrying at the next poll): {exc}",
+        )

@@ -15,6 +15,7 @@ from bastion.identity.cache import KeyCache, build_entries
 from bastion.identity.service import IDENTITY, IdentityAdmin
 from bastion.identity.sync import RedisChannel
 from bastion.storage import Storage
+from bastion.storage.polling import poll_forever, stop_tasks
 from bastion.storage.schema import cache_versions
 
 log = logging.getLogger("bastion.identity")
@@ -43,12 +44,7 @@ class Identity:
             self._tasks.append(asyncio.create_task(self.redis.listen(self._wake), name="identity-redis"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await stop_tasks(self._tasks)
         with contextlib.suppress(Exception):
             await self.flush_used()
         if self.redis is not None:
@@ -81,14 +77,18 @@ class Identity:
 
     async def _loop(self) -> None:
         next_flush = time.monotonic() + self.settings.last_used_flush
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            self._wake.clear()
-            try:
-                await self.refresh()
-                if time.monotonic() >= next_flush:
-                    next_flush = time.monotonic() + self.settings.last_used_flush
-                    await self.flush_used()
-            except Exception as exc:
-                log.warning("identity refresh failed (keeping the current cache): %s", exc)
+
+        async def tick() -> None:
+            nonlocal next_flush
+            await self.refresh()
+            if time.monotonic() >= next_flush:
+                next_flush = time.monotonic() + self.settings.last_used_flush
+                await self.flush_used()
+
+        await poll_forever(
+            self._wake,
+            lambda: self.poll_interval,
+            tick,
+            log,
+            lambda exc: f"identity refresh failed (keeping the current cache): {exc}",
+        )

@@ -15,7 +15,6 @@ file watch   `policy.path` is stat-ed every `policy.watch_interval`; a changed f
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from bastion.policy.compiled import CompiledSet
 from bastion.policy.document import PolicyDocument, Rule
 from bastion.policy.store import PolicyStore, PolicyVersion
 from bastion.storage import Storage
+from bastion.storage.polling import poll_forever, stop_tasks
 
 log = logging.getLogger("bastion.policy")
 CHANNEL = "bastion:policy"
@@ -145,12 +145,7 @@ class PolicyRuntime:
             self._tasks.append(asyncio.create_task(watch, name="policy-watch"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await stop_tasks(self._tasks)
         if self.redis is not None:
             await self.redis.close()
 
@@ -238,14 +233,13 @@ class PolicyRuntime:
 
     # --- background ----------------------------------------------------------------------------------
     async def _loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            self._wake.clear()
-            try:
-                await self.refresh()
-            except Exception as exc:
-                log.warning("policy refresh failed (keeping version %s): %s", self.active.version, exc)
+        await poll_forever(
+            self._wake,
+            lambda: self.poll_interval,
+            self.refresh,
+            log,
+            lambda exc: f"policy refresh failed (keeping version {self.active.version}): {exc}",
+        )
 
     async def _watch(self, path: Path) -> None:
         stamp = _stamp(path)
