@@ -7,8 +7,9 @@ revoked keys stay as they are (409).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -33,6 +34,15 @@ async def _no_op(version: int) -> None:
 def _field_error(field: str, message: str) -> Unprocessable:
     return Unprocessable(f"{field}: {message}", param=field, errors=[{"field": field, "message": message}])
 
+
+
+@contextlib.contextmanager
+def _name_taken(message: str) -> Iterator[None]:
+    """A name taken by a concurrent write (the unique index caught it): the same 409 as the early check."""
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict(message, param="name", code="duplicate_name") from None
 
 class IdentityAdmin:
     def __init__(self, storage: Storage, on_change: OnChange = _no_op) -> None:
@@ -63,7 +73,7 @@ class IdentityAdmin:
     ) -> Team:
         now = time.time()
         team = Team(new_id("team"), name, dict(metadata or {}), models, regions, now, now, limits, budget)
-        try:
+        with _name_taken(f"a team named '{name}' already exists"):
             async with self.storage.write() as conn:
                 if await self.storage.teams.get(conn, name) is not None:
                     raise Conflict(
@@ -71,17 +81,13 @@ class IdentityAdmin:
                     )
                 await self.storage.teams.insert(conn, team)
                 version = await versions.bump(conn, IDENTITY)
-        except IntegrityError:
-            raise Conflict(
-                f"a team named '{name}' already exists", param="name", code="duplicate_name"
-            ) from None
         await self.on_change(version)
         return team
 
     async def update_team(self, ref: str, changes: Mapping[str, Any]) -> Team:
         allowed = {"name", "metadata", "models", "regions", "limits", "budget"}
         values = {k: v for k, v in changes.items() if k in allowed}
-        try:
+        with _name_taken("a team with that name already exists"):
             async with self.storage.write() as conn:
                 team = await self.storage.teams.get(conn, ref)
                 if team is None:
@@ -94,10 +100,6 @@ class IdentityAdmin:
                 values["updated_at"] = time.time()
                 await self.storage.teams.update(conn, team.id, values)
                 version = await versions.bump(conn, IDENTITY)
-        except IntegrityError:
-            raise Conflict(
-                "a team with that name already exists", param="name", code="duplicate_name"
-            ) from None
         await self.on_change(version)
         return replace(team, **values)
 
@@ -154,7 +156,7 @@ class IdentityAdmin:
             raise _field_error("expires_at", "must be in the future")
         secret = new_secret()
         now = time.time()
-        try:
+        with _name_taken(f"a key named '{name}' already exists"):
             async with self.storage.write() as conn:
                 team_id = None
                 if team is not None:
@@ -189,10 +191,6 @@ class IdentityAdmin:
                 )
                 await self.storage.keys.insert(conn, record)
                 version = await versions.bump(conn, IDENTITY)
-        except IntegrityError:
-            raise Conflict(
-                f"a key named '{name}' already exists", param="name", code="duplicate_name"
-            ) from None
         await self.on_change(version)
         return record, secret
 
@@ -226,7 +224,7 @@ class IdentityAdmin:
             raise _field_error("body", f"send at least one of {', '.join(KEY_FIELDS)}")
         if values.get("expires_at") is not None and values["expires_at"] <= time.time():
             raise _field_error("expires_at", "must be in the future")
-        try:
+        with _name_taken("a key with that name already exists"):
             async with self.storage.write() as conn:
                 key = await self.storage.keys.get(conn, key_id)
                 if key is None:
@@ -243,10 +241,6 @@ class IdentityAdmin:
                 values["updated_at"] = time.time()
                 await self.storage.keys.update(conn, key.id, values)
                 version = await versions.bump(conn, IDENTITY)
-        except IntegrityError:
-            raise Conflict(
-                "a key with that name already exists", param="name", code="duplicate_name"
-            ) from None
         await self.on_change(version)
         return replace(key, **values)
 
