@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,29 @@ class SseParser:
             if ev is not None:
                 out.append(ev)
         return out
+
+    def feed_split(self, chunk: bytes, scan: Callable[[bytes, int], int]) -> tuple[bytes, list[SseEvent]]:
+        """`feed`, for a relay that passes most events on untouched: the complete events before the first one
+        `scan` points into come back as their bytes, exactly as received (never parsed); that event and
+        the complete ones after it are parsed. `scan(buf, end)` returns an offset below `end` (where the
+        complete events stop), or -1 when nothing up to `end` needs reading."""
+        buf = self._buf + chunk if self._buf else chunk
+        if buf.find(b"\r") >= 0:  # CR line ends: normalised by the parser, so parsed
+            self._buf = b""
+            return b"", self.feed(buf)
+        end = buf.rfind(b"\n\n")
+        if end < 0:
+            self._buf = buf
+            return b"", []
+        end += 2
+        at = scan(buf, end)
+        if at < 0:
+            self._buf = buf[end:]
+            return buf[:end], []
+        start = buf.rfind(b"\n\n", 0, at)
+        start = 0 if start < 0 else start + 2
+        self._buf = b""
+        return buf[:start], self.feed(buf[start:])
 
     def close(self) -> list[SseEvent]:
         """Whatever remains when the stream ends without a final blank line."""

@@ -10,11 +10,18 @@ from typing import Any
 from bastion.context import RequestContext, Target
 from bastion.errors import BadGateway, GatewayError
 from bastion.pipeline.meter import delta_chars, stream_counter, text_chars
+from bastion.pipeline.relay_scan import SCANNERS
 from bastion.sse import SseEvent, SseParser
 from bastion.translate import Codec, StreamEncoder
 from bastion.translate.openai import DONE, openai_usage
 from bastion.translate.responses import ResponsesUsageTracker
 from bastion.usage import Usage
+
+# what one upstream read becomes: client-format events, and runs of complete events kept as their bytes
+Batch = list[SseEvent | bytes]
+
+# passed-on stream bytes held for a late text count (`StreamRelay._keep_passed`), per stream
+_KEEP_PASSED = 1 << 20
 
 _RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
@@ -80,25 +87,44 @@ class StreamRelay:
         self.ticket = ctx.admission
         self.count = stream_counter(ctx.api)
         self.fast_chat = self.same and wire == "openai" and self.operation == "chat"
+        # same format: the events the relay has no use for pass on as the bytes received (`relay_scan`);
+        # their text is counted only if the stream ends without usage (`_count_passed`)
+        self.scan = SCANNERS.get(ctx.api) if self.same else None
+        self.passed: list[bytes] = []
+        self.passed_size = 0
 
     def run(self, chunks: AsyncIterator[bytes]) -> RelayEvents:
         """The client-format events, batch by batch (see `RelayEvents`)."""
         return RelayEvents(self.batches(chunks))
 
-    async def batches(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[list[SseEvent]]:
+    async def batches(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[Batch]:
         """Client-format events, one non-empty list per upstream read (what arrived together goes out
-        together). A failure before the first event is raised (the client still gets a proper HTTP error
-        and the call stage may fall back); after it, it becomes an error event."""
+        together); a `bytes` item is a run of complete events relayed as received (`relay_scan`). A
+        failure before the first event is raised (the client still gets a proper HTTP error and the call
+        stage may fall back); after it, it becomes an error event."""
         ctx = self.ctx
         parser = SseParser()
         sent = False
         failure: GatewayError | None = None
         try:
             try:
-                ticket, count = self.ticket, self.count
+                ticket, count, scan = self.ticket, self.count, self.scan
                 async for chunk in chunks:
-                    batch: list[SseEvent] = []
-                    if self.fast_chat:  # counts as it goes
+                    batch: Batch = []
+                    if scan is not None:
+                        passed, parsed = parser.feed_split(chunk, scan)
+                        if passed:
+                            batch.append(passed)
+                            if ticket is not None:
+                                self._keep_passed(passed)
+                        if parsed:
+                            if self.fast_chat:
+                                keep = self._keep_chat_chunk
+                                batch.extend([ev for ev in parsed if keep(ev)])
+                            else:
+                                for ev in parsed:
+                                    batch.extend(self._on_event(ev))
+                    elif self.fast_chat:  # counts as it goes
                         keep = self._keep_chat_chunk
                         batch = [ev for ev in parser.feed(chunk) if keep(ev)]
                     else:
@@ -110,7 +136,7 @@ class StreamRelay:
                     if batch:
                         sent = True
                         yield batch
-                tail = [out for ev in parser.close() for out in self._on_event(ev)]
+                tail: Batch = [out for ev in parser.close() for out in self._on_event(ev)]
                 tail.extend(self._end())
             except GatewayError as err:
                 failure = err
@@ -126,17 +152,37 @@ class StreamRelay:
             if tail:
                 if self.ticket is not None:
                     for out in tail:
-                        if out.data is not None:
+                        if type(out) is SseEvent and out.data is not None:
                             self.ticket.streamed_chars += self.count(out.data)
                 yield tail
         finally:
             if self.tracker is not None and self.tracker.usage is not None:
                 ctx.usage = self.tracker.usage
+            elif self.passed:
+                self._count_passed()
             aclose = getattr(chunks, "aclose", None)
             if aclose is not None:
                 await aclose()
 
-    def _fail(self, err: GatewayError) -> list[SseEvent]:
+    def _keep_passed(self, run: bytes) -> None:
+        """Holds a run of passed-on events (by reference) until the stream ends: its text is only needed
+        if the provider reports no usage. Past `_KEEP_PASSED` bytes they are counted at once instead."""
+        self.passed.append(run)
+        self.passed_size += len(run)
+        if self.passed_size > _KEEP_PASSED:
+            self._count_passed()
+
+    def _count_passed(self) -> None:
+        """Counts the answer text of the passed-on events held so far into the limits ticket."""
+        ticket, count = self.ticket, self.count
+        for run in self.passed:
+            for ev in SseParser().feed(run):
+                if ev.data is not None:
+                    ticket.streamed_chars += count(ev.data)
+        self.passed.clear()
+        self.passed_size = 0
+
+    def _fail(self, err: GatewayError) -> Batch:
         if self.ctx.operation == "responses":  # the Responses API's own stream error event
             data = {"type": "error", "code": err.code, "message": err.message, "param": err.param}
             return [SseEvent("error", data)]
@@ -211,9 +257,9 @@ class StreamRelay:
                     self.ctx.usage = Usage()
                 self.ctx.usage.merge(found)
 
-    def _end(self) -> list[SseEvent]:
+    def _end(self) -> Batch:
         ctx = self.ctx
-        out: list[SseEvent] = []
+        out: Batch = []
         if self.decoder is not None:
             for chunk in self.decoder.close():
                 self._track_hub(chunk)
@@ -256,13 +302,14 @@ class _Ready:
 class RelayEvents:
     """The relay's events: an async iterator of events for the stages that wrap a stream event by event,
     and `next_batch()` for the response writer when nothing wrapped it (`bastion.server.respond`): one
-    resumption of the relay per upstream read instead of one per event. Use one way or the other."""
+    resumption of the relay per upstream read instead of one per event, and the runs of events the relay
+    passed on as bytes written as they are. Use one way or the other."""
 
     __slots__ = ("_batches", "_buf", "_i")
 
-    def __init__(self, batches: AsyncIterator[list[SseEvent]]) -> None:
+    def __init__(self, batches: AsyncIterator[Batch]) -> None:
         self._batches = batches
-        self._buf: list[SseEvent] = []
+        self._buf: Batch = []
         self._i = 0
 
     async def prime(self) -> bool:
@@ -273,7 +320,7 @@ class RelayEvents:
         self._buf, self._i = batch, 0
         return True
 
-    async def next_batch(self) -> list[SseEvent] | None:
+    async def next_batch(self) -> Batch | None:
         """The events not yet taken, as they arrive; None at the end."""
         buf, i = self._buf, self._i
         if i < len(buf):
@@ -287,17 +334,38 @@ class RelayEvents:
     def __anext__(self) -> Awaitable[SseEvent]:
         buf, i = self._buf, self._i
         if i < len(buf):
-            self._i = i + 1
-            return _Ready(buf[i])
+            item = buf[i]
+            if type(item) is SseEvent:
+                self._i = i + 1
+                return _Ready(item)
+            self._buf, self._i = _parsed(buf[i:]), 0  # a wrapping stage reads every event
+            return self.__anext__()
         return self._refill()
 
     async def _refill(self) -> SseEvent:
         while True:
             batch = await self._batches.__anext__()  # StopAsyncIteration at the end
             if batch:
-                self._buf, self._i = batch, 1
-                return batch[0]
+                self._buf, self._i = _parsed(batch), 0
+                if self._buf:
+                    self._i = 1
+                    item = self._buf[0]
+                    assert type(item) is SseEvent
+                    return item
 
     async def aclose(self) -> None:
         self._buf, self._i = [], 0
         await self._batches.aclose()  # type: ignore[attr-defined]
+
+
+def _parsed(batch: Batch) -> Batch:
+    """The batch with its runs of passed-on bytes parsed into events."""
+    if all(type(item) is SseEvent for item in batch):
+        return batch
+    out: Batch = []
+    for item in batch:
+        if type(item) is bytes:
+            out.extend(SseParser().feed(item))
+        else:
+            out.append(item)
+    return out

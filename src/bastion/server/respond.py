@@ -86,12 +86,12 @@ async def _finish_stream(
     resp: web.StreamResponse,
     ctx: RequestContext,
     seal: Callable[[RequestContext], None],
-    held: list[SseEvent],
+    held: list[SseEvent | bytes],
 ) -> None:
     """Seal, then write the held terminal event(s) and end the stream."""
     seal(ctx)
     if held:
-        await resp.write(b"".join([ev.encode() for ev in held]))
+        await resp.write(b"".join([ev if type(ev) is bytes else ev.encode() for ev in held]))
     await resp.write_eof()
 
 
@@ -103,14 +103,14 @@ async def _respond_batches(
     events: RelayEvents,
 ) -> web.StreamResponse:
     """`respond` for a stream straight from the relay: each batch of events that arrived together is
-    written with one write as soon as it is there; the terminal event and what follows it are held until
-    `seal` ran."""
+    written with one write as soon as it is there (runs the relay passed on as bytes as they are); the
+    terminal event and what follows it are held until `seal` ran."""
     try:
         t0 = time.perf_counter_ns()
         batch = await events.next_batch()  # before any byte is sent: an early failure is a clean error
         ctx.upstream_ns += time.perf_counter_ns() - t0
         resp = await _start_stream(request, ctx, settings)
-        held: list[SseEvent] = []
+        held: list[SseEvent | bytes] = []
         try:
             while batch is not None:
                 if held:
@@ -118,6 +118,9 @@ async def _respond_batches(
                 else:
                     out: list[bytes] = []
                     for i, ev in enumerate(batch):
+                        if type(ev) is bytes:  # complete events, passed on as received
+                            out.append(ev)
+                            continue
                         raw = ev.raw
                         if raw == b"[DONE]" or ev.event in _TERMINAL:
                             held.extend(batch[i:])
