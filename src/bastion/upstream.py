@@ -12,12 +12,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
+from yarl import URL
 
 from bastion.config.schema import ProviderConfig, Timeouts
 from bastion.deadlines import Deadlines, Watch
 from bastion.errors import BadGateway, GatewayTimeout
 from bastion.providers.base import UpstreamRequest
 from bastion.providers.demo import DemoServer
+
+_MAX_URLS = 1024
 
 
 @dataclass(slots=True)
@@ -33,6 +36,7 @@ class Upstream:
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[int, tuple[Timeouts, aiohttp.ClientTimeout]] = {}
+        self._urls: dict[str, URL] = {}  # parsed once per upstream URL (a handful per configuration)
         self.demo = DemoServer()
         self.deadlines = Deadlines()
 
@@ -40,6 +44,9 @@ class Upstream:
         connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=60)
         self._session = aiohttp.ClientSession(
             connector=connector,
+            # one session serves every caller: a cookie one provider answer sets must never be sent on
+            # another caller's request (and no per-request cookie filtering)
+            cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
             skip_auto_headers=("User-Agent",),
             headers={"User-Agent": "bastion"},
@@ -61,6 +68,14 @@ class Upstream:
         self._timeouts[id(t)] = (t, ct)
         return ct
 
+    def _url(self, url: str) -> URL:
+        parsed = self._urls.get(url)
+        if parsed is None:
+            if len(self._urls) >= _MAX_URLS:  # e.g. many models in Gemini-style URLs: start over
+                self._urls.clear()
+            parsed = self._urls[url] = URL(url)
+        return parsed
+
     async def send(self, provider: ProviderConfig, req: UpstreamRequest, stream: bool) -> UpstreamResponse:
         if req.url.startswith("demo://"):
             return await self._demo(req)
@@ -73,7 +88,11 @@ class Upstream:
         watch = deadlines.arm(min(t.first_byte, t.total))
         try:
             resp = await self._session.request(
-                req.method, req.url, data=req.body, headers=req.headers, timeout=self._client_timeout(t)
+                req.method,
+                self._url(req.url),
+                data=req.body,
+                headers=req.headers,
+                timeout=self._client_timeout(t),
             )
             ctype = resp.headers.get("Content-Type", "")
             if stream and resp.status < 300 and ctype.startswith("text/event-stream"):
