@@ -16,12 +16,17 @@ from collections.abc import Callable
 Scanner = Callable[[bytes, int], int]
 
 
-def _first_not_null(buf: bytes, key: bytes, null: bytes, end: int) -> int:
-    """The first `key` in buf[:end] that is not written exactly as `null` (`"key":null`), or -1."""
+def _first_not_null(buf: bytes, key: bytes, null: bytes, value: bytes, end: int) -> int:
+    """The first `key` in buf[:end] that is not written exactly as `null` (`"key":null`), or -1. `value`
+    (`"key":"` or `"key":{`) is how a serialiser writes a present value when it writes null as `null`:
+    searched first, as one producer writes all its events alike."""
     n = buf.count(key, 0, end)
     if not n or n == buf.count(null, 0, end):
         return -1
-    at = buf.find(key, 0, end)
+    at = buf.find(value, 0, end)
+    if at >= 0:
+        return at
+    at = buf.find(key, 0, end)  # written some other way (spaces): look at each one
     while at >= 0 and buf.startswith(null, at):
         at = buf.find(key, at + len(key), end)
     return at
@@ -34,17 +39,14 @@ def _earliest(*offsets: int) -> int:
 
 def scan_openai_chat(buf: bytes, end: int) -> int:
     """OpenAI chat chunks: `[DONE]`, an error (an `error` key or an `event: error`), a stop reason or usage
-    is read; plain delta chunks (`"finish_reason":null`, no usage or `"usage":null`) are not. Four or five
-    passes over the bytes: each costs about as much as parsing one event."""
-    usage = buf.find(b'"usage"', 0, end)
+    is read; plain delta chunks (`"finish_reason":null`, no usage or `"usage":null`) are not. The stop
+    reason is looked for first: the other searches only need to cover what comes before it."""
+    at = _first_not_null(buf, b'"finish_reason"', b'"finish_reason":null', b'"finish_reason":"', end)
+    bound = end if at < 0 else at
+    usage = buf.find(b'"usage"', 0, bound)
     if usage >= 0:
-        usage = _first_not_null(buf, b'"usage"', b'"usage":null', end)
-    return _earliest(
-        buf.find(b"[DONE]", 0, end),
-        buf.find(b"error", 0, end),
-        _first_not_null(buf, b'"finish_reason"', b'"finish_reason":null', end),
-        usage,
-    )
+        usage = _first_not_null(buf, b'"usage"', b'"usage":null', b'"usage":{', bound)
+    return _earliest(at, usage, buf.find(b"[DONE]", 0, bound), buf.find(b"error", 0, bound))
 
 
 def scan_anthropic_messages(buf: bytes, end: int) -> int:

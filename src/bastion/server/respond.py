@@ -90,9 +90,8 @@ async def _finish_stream(
 ) -> None:
     """Seal, then write the held terminal event(s) and end the stream."""
     seal(ctx)
-    if held:
-        await resp.write(b"".join([ev if type(ev) is bytes else ev.encode() for ev in held]))
-    await resp.write_eof()
+    # the held events and the end of the chunked body in one write
+    await resp.write_eof(b"".join([ev if type(ev) is bytes else ev.encode() for ev in held]))
 
 
 async def _respond_batches(
