@@ -42,6 +42,9 @@ async def start_site(
     return runner, bound
 
 
+_YOUNG_THRESHOLD = 20_000
+
+
 def run_worker(
     config: Config, host: str, port: int, reuse_port: bool, on_ready: Callable[[int], None] | None = None
 ) -> None:
@@ -56,6 +59,11 @@ def run_worker(
         # of milliseconds every second or so under load (the p99 latency)
         gc.collect()
         gc.freeze()
+        # requests free their objects by reference counting (no cycle is left per request), yet with the
+        # default threshold (700) the live objects of the requests in flight trigger a young collection
+        # every few requests: at concurrency 64 that was ~25 µs of collector time per request (8 % of
+        # CPU). Collect the young generation every 20,000 net allocations instead.
+        gc.set_threshold(_YOUNG_THRESHOLD, 10, 10)
         if on_ready is not None:
             on_ready(bound)
         for sig in (signal.SIGINT, signal.SIGTERM):
