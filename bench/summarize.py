@@ -8,6 +8,8 @@ gateway CPU ms/req, and two ratios against the floor, each taken within one repe
   rps ratio  = gateway req/s / floor req/s
   cpu ratio  = floor CPU ms/req / gateway CPU ms/req  (the single-core capacity ratio; less sensitive to
                other load on the machine than req/s, since it counts only the gateway's own CPU time)
+Then, per cell, each gateway's least disturbed repeat: its minimum CPU ms/req over the repeats, and the
+floor's minimum divided by the gateway's (the steadiest estimate on a VM whose speed drifts between cells).
 Standard library only.
 """
 
@@ -72,6 +74,7 @@ def main() -> None:
                 f"| {fmt(med(ratio)) if ratio else '-'} | {fmt(med(cpu_ratio)) if cpu_ratio else '-'} "
                 f"| {sum(r['errors'] for r in rs)} |"
             )
+    least_disturbed(by, gateways, cells, repeats, a.floor)
     meta_path = os.path.join(a.run, "meta.json")
     if os.path.exists(meta_path):
         with open(meta_path) as f:
@@ -86,6 +89,29 @@ def main() -> None:
             print(f"- {name}: {info}")
         for failure in meta.get("failures", []):
             print(f"- FAILURE: {failure}")
+
+
+def _lowest_cpu(by: dict, g: str, stream: float, conc: int, repeats: list) -> float | None:
+    xs = [by[(g, stream, conc, k)].get("gw_cpu_ms_per_req") for k in repeats if (g, stream, conc, k) in by]
+    xs = [x for x in xs if x]
+    return min(xs) if xs else None
+
+
+def least_disturbed(by: dict, gateways: list[str], cells: list, repeats: list, floor: str) -> None:
+    others = [g for g in gateways if g not in (floor, "direct")]
+    if not others or len(repeats) < 2:
+        return
+    print(f"\nLeast disturbed repeat: minimum gateway CPU ms/req over {len(repeats)} repeats;")
+    print(f"ratio = {floor}'s minimum ÷ the gateway's.\n")
+    print(f"| stream | conc | {floor} | " + " | ".join(f"{g} | ratio" for g in others) + " |")
+    print("|---|---|---|" + "---|---|" * len(others))
+    for stream, conc in cells:
+        fl = _lowest_cpu(by, floor, stream, conc, repeats)
+        parts = []
+        for g in others:
+            v = _lowest_cpu(by, g, stream, conc, repeats)
+            parts.append(f"{fmt(v, 3)} | {fmt(fl / v) if fl and v else '-'}")
+        print(f"| {int(stream)} | {conc} | {fmt(fl, 3)} | " + " | ".join(parts) + " |")
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ CUTS = ["whole", "per-event", "every-1", "every-7", "every-64", "seed-1", "seed-
 @dataclass
 class _Ticket:
     streamed_chars: int = 0
+    count_text: bool = True
 
 
 @dataclass

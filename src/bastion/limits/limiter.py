@@ -39,6 +39,7 @@ class Ticket:
     output_limit: int
     taken: bool = False  # the backend holds this plan's slots and reservations
     streamed_chars: int = 0  # output text counted by the stream relay (for streams without usage)
+    count_text: bool = True  # False: nothing will cost this request, the relay need not count its text
     settled: bool = False
 
 

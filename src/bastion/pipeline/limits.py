@@ -21,7 +21,8 @@ class LimitsStage:
         self._prices: dict[tuple[str, str], Price | None] = {}
 
     async def run(self, ctx: RequestContext) -> None:
-        await self.limiter.admit(ctx)
+        ticket = await self.limiter.admit(ctx)
+        ticket.count_text = self._costed(ctx)
 
     def _costed(self, ctx: RequestContext) -> bool:
         """Whether this request gets a cost record: something records it, or it holds an admission."""

@@ -21,7 +21,7 @@ from bastion.usage import Usage
 Batch = list[SseEvent | bytes]
 
 # passed-on stream bytes held for a late text count (`StreamRelay._keep_passed`), per stream
-_KEEP_PASSED = 1 << 20
+_KEEP_PASSED = 256 << 10
 
 _RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
@@ -84,7 +84,8 @@ class StreamRelay:
         self.terminated = False
         self.upstream_error: str | None = None
         # answer text counted as it passes (`bastion.pipeline.meter`), for streams that end without usage
-        self.ticket = ctx.admission
+        ticket = ctx.admission
+        self.ticket = ticket if ticket is not None and ticket.count_text else None
         self.count = stream_counter(ctx.api)
         self.fast_chat = self.same and wire == "openai" and self.operation == "chat"
         # same format: the events the relay has no use for pass on as the bytes received (`relay_scan`);
