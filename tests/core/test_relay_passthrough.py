@@ -77,6 +77,7 @@ ANTHROPIC_STREAMS = {
         _an("error", {"error": {"type": "overloaded_error", "message": "busy"}}),
     ]),
     "cut-off": b"".join([*ANTHROPIC_START, *ANTHROPIC_DELTAS]),
+    "deltas-only": b"".join(ANTHROPIC_DELTAS),  # no usage anywhere: the answer text is counted
 }  # fmt: skip
 
 
@@ -144,6 +145,18 @@ def _normalised(stream: bytes) -> bytes:
     return b"".join(ev.encode() for ev in [*SseParser().feed(stream), *SseParser().close()])
 
 
+async def _passthrough_as_parsed(api: str, body: dict[str, Any], reads: list[bytes]) -> _Outcome:
+    """Relays `reads` passed through and fully parsed; asserts both give the client the same events and
+    outcome (and, without usage, the same counted text). Returns the pass-through outcome."""
+    fast = await _relay(api, body, reads, passthrough=True)
+    slow = await _relay(api, body, reads, passthrough=False)
+    assert _normalised(fast.client) == slow.client
+    assert (fast.completed, fast.error, fast.usage) == (slow.completed, slow.error, slow.usage)
+    if fast.usage is None:  # answer text is counted only for a stream without usage
+        assert fast.chars == slow.chars
+    return fast
+
+
 @pytest.mark.parametrize("cut", CUTS)
 @pytest.mark.parametrize("name", list(OPENAI_STREAMS))
 @pytest.mark.parametrize("include_usage", [True, False])
@@ -152,13 +165,7 @@ async def test_openai_chat_passthrough_matches_parsing(name: str, cut: str, incl
     body: dict[str, Any] = {"model": "m", "stream": True}
     if include_usage:
         body["stream_options"] = {"include_usage": True}
-    reads = _cuts(stream, cut)
-    fast = await _relay("openai.chat", body, reads, passthrough=True)
-    slow = await _relay("openai.chat", body, reads, passthrough=False)
-    assert _normalised(fast.client) == slow.client
-    assert (fast.completed, fast.error, fast.usage) == (slow.completed, slow.error, slow.usage)
-    if fast.usage is None:  # answer text is counted only for a stream without usage
-        assert fast.chars == slow.chars
+    fast = await _passthrough_as_parsed("openai.chat", body, _cuts(stream, cut))
     if name in ("usage", "no-usage") and cut != "every-1":
         assert fast.client.startswith(OPENAI_BODY[0])  # passed on as received
     if name.startswith("error") or name == "cut-off":
@@ -170,14 +177,8 @@ async def test_openai_chat_passthrough_matches_parsing(name: str, cut: str, incl
 @pytest.mark.parametrize("cut", CUTS)
 @pytest.mark.parametrize("name", list(ANTHROPIC_STREAMS))
 async def test_anthropic_passthrough_matches_parsing(name: str, cut: str) -> None:
-    reads = _cuts(ANTHROPIC_STREAMS[name], cut)
     body = {"model": "m", "stream": True, "max_tokens": 10}
-    fast = await _relay("anthropic.messages", body, reads, passthrough=True)
-    slow = await _relay("anthropic.messages", body, reads, passthrough=False)
-    assert _normalised(fast.client) == slow.client
-    assert (fast.completed, fast.error, fast.usage) == (slow.completed, slow.error, slow.usage)
-    if fast.usage is None:  # answer text is counted only for a stream without usage
-        assert fast.chars == slow.chars
+    fast = await _passthrough_as_parsed("anthropic.messages", body, _cuts(ANTHROPIC_STREAMS[name], cut))
     assert fast.completed == (name == "complete")
 
 

@@ -109,31 +109,17 @@ class StreamRelay:
         failure: GatewayError | None = None
         try:
             try:
-                ticket, count, scan = self.ticket, self.count, self.scan
+                scan = self.scan
                 async for chunk in chunks:
-                    batch: Batch = []
                     if scan is not None:
                         passed, parsed = parser.feed_split(chunk, scan)
-                        if passed:
-                            batch.append(passed)
-                            if ticket is not None:
-                                self._keep_passed(passed)
-                        if parsed:
-                            if self.fast_chat:
-                                keep = self._keep_chat_chunk
-                                batch.extend([ev for ev in parsed if keep(ev)])
-                            else:
-                                for ev in parsed:
-                                    batch.extend(self._on_event(ev))
-                    elif self.fast_chat:  # counts as it goes
-                        keep = self._keep_chat_chunk
-                        batch = [ev for ev in parser.feed(chunk) if keep(ev)]
+                        batch: Batch = [passed] if passed else []
+                        if passed and self.ticket is not None:
+                            self._keep_passed(passed)
                     else:
-                        for ev in parser.feed(chunk):
-                            for out in self._on_event(ev):
-                                if ticket is not None and out.data is not None:
-                                    ticket.streamed_chars += count(out.data)
-                                batch.append(out)
+                        parsed, batch = parser.feed(chunk), []
+                    if parsed:
+                        batch.extend(self._relayed(parsed))
                     if batch:
                         sent = True
                         yield batch
@@ -151,10 +137,7 @@ class StreamRelay:
                 if not tail:
                     tail = self._fail(failure)
             if tail:
-                if self.ticket is not None:
-                    for out in tail:
-                        if type(out) is SseEvent and out.data is not None:
-                            self.ticket.streamed_chars += self.count(out.data)
+                self._count(tail)
                 yield tail
         finally:
             if self.tracker is not None and self.tracker.usage is not None:
@@ -164,6 +147,23 @@ class StreamRelay:
             aclose = getattr(chunks, "aclose", None)
             if aclose is not None:
                 await aclose()
+
+    def _relayed(self, events: list[SseEvent]) -> Batch:
+        """The client-format events for these parsed upstream events, their answer text counted."""
+        if self.fast_chat:  # decides and counts in one look at each chunk
+            keep = self._keep_chat_chunk
+            return [ev for ev in events if keep(ev)]
+        out: Batch = [o for ev in events for o in self._on_event(ev)]
+        self._count(out)
+        return out
+
+    def _count(self, events: Iterable[SseEvent | bytes]) -> None:
+        """Adds the answer text of client-format events to the limits ticket (when something costs it)."""
+        ticket, count = self.ticket, self.count
+        if ticket is not None:
+            for ev in events:
+                if type(ev) is SseEvent and ev.data is not None:
+                    ticket.streamed_chars += count(ev.data)
 
     def _keep_passed(self, run: bytes) -> None:
         """Holds a run of passed-on events (by reference) until the stream ends: its text is only needed
@@ -175,11 +175,8 @@ class StreamRelay:
 
     def _count_passed(self) -> None:
         """Counts the answer text of the passed-on events held so far into the limits ticket."""
-        ticket, count = self.ticket, self.count
         for run in self.passed:
-            for ev in SseParser().feed(run):
-                if ev.data is not None:
-                    ticket.streamed_chars += count(ev.data)
+            self._count(SseParser().feed(run))
         self.passed.clear()
         self.passed_size = 0
 
@@ -346,13 +343,10 @@ class RelayEvents:
     async def _refill(self) -> SseEvent:
         while True:
             batch = await self._batches.__anext__()  # StopAsyncIteration at the end
+            batch = _parsed(batch)
             if batch:
-                self._buf, self._i = _parsed(batch), 0
-                if self._buf:
-                    self._i = 1
-                    item = self._buf[0]
-                    assert type(item) is SseEvent
-                    return item
+                self._buf, self._i = batch, 1
+                return batch[0]  # type: ignore[return-value]  # parsed: events only
 
     async def aclose(self) -> None:
         self._buf, self._i = [], 0
