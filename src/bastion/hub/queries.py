@@ -174,3 +174,25 @@ async def series(storage: Storage, scope: Scope, step: int) -> list[dict[str, An
             "errors": int(row.errors or 0) if row else 0,
         })  # fmt: skip
     return out
+
+
+def period_start(period: str, now: float) -> float | None:
+    """Where a budget period began (UTC): day, week (Monday), month; None for "total"."""
+    from datetime import UTC, datetime, timedelta
+
+    t = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "day":
+        return t.timestamp()
+    if period == "week":
+        return (t - timedelta(days=t.weekday())).timestamp()
+    if period == "month":
+        return t.replace(day=1).timestamp()
+    return None
+
+
+async def spent(storage: Storage, column: str, value: str, since: float | None) -> float:
+    """Known spend of one team (by name) or key (by id) since a time."""
+    where = [*Scope(since, None).where(), r.c[column] == value]
+    async with storage.read() as conn:
+        total = (await conn.execute(sa.select(sa.func.sum(r.c.hub_usd)).where(*where))).scalar_one()
+    return float(total or 0.0)

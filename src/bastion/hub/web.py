@@ -117,7 +117,7 @@ def error_page(
     hub: Hub, request: web.Request, status: int, message: str, session: Session | None
 ) -> web.Response:
     return hub.render(
-        "error.html", status, status=status, message=message, session=session,
+        "error.html", status, code=status, message=message, session=session,
         nav=hub.nav(session) if session else [], page=None, principal=session.principal if session else None,
     )  # fmt: skip
 
@@ -152,11 +152,12 @@ def page_handler(page: Page, route: Route) -> Callable[[web.Request], Awaitable[
             result = await route.handler(hub_request)
             if isinstance(result, web.StreamResponse):
                 return secure(result)
+            status = int(result.pop("status", 200))
             context = {
                 "page": page, "nav": hub.nav(session), "session": session, "principal": session.principal,
                 "csrf": session.csrf, "hub": hub_request, **result,
             }  # fmt: skip
-            return secure(hub.render(template, int(result.get("status", 200)), **context))
+            return secure(hub.render(template, status, **context))
         except GatewayError as err:
             return secure(error_page(hub, request, err.status_code, err.message, session))
 

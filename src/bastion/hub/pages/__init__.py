@@ -4,6 +4,11 @@
 from __future__ import annotations
 
 from bastion.hub.page import Page
-from bastion.hub.pages import overview
+from bastion.hub.pages import keys, overview, policies, requests
 
-PAGES: tuple[Page, ...] = (overview.PAGE,)
+PAGES: tuple[Page, ...] = (
+    overview.PAGE,
+    requests.PAGE,
+    keys.PAGE,
+    policies.PAGE,
+)

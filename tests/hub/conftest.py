@@ -1,0 +1,90 @@
+"""The Hub under test: a gateway (PII on, an audit trail, policies) on SQLite, Debian's chromium driven by
+Playwright, and helpers to sign in. Screenshots go to tests/hub/artifacts/ (gitignored)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fakes import Fakes
+from harness import ADMIN_KEY, Gateway, free_port, gateway_config
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def hub_config(fakes: Fakes, db: Path) -> dict[str, Any]:
+    config = gateway_config(fakes, free_port(), db)
+    config["pii"] = {"enabled": True}
+    config["audit"] = {"dir": str(db.parent / "audit"), "checkpoint_every": 5}
+    config["policies"] = [
+        {"id": "no-secrets-word", "when": {"text_matches": ["topsecret"]},
+         "then": {"action": "deny", "message": "no <b>secrets</b> here"}},
+        {"id": "flag-invoice", "when": {"text_matches": ["invoice"]}, "then": {"action": "flag"}},
+    ]  # fmt: skip
+    return config
+
+
+@pytest.fixture(scope="module")
+def hub_gateway(fakes: Fakes, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    db = tmp_path_factory.mktemp("hub") / "bastion.db"
+    gw = Gateway.start(hub_config(fakes, db))
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+class Console:
+    """Console errors and failed requests of a page: a Hub page must have none."""
+
+    def __init__(self, page: Any) -> None:
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.console_log = Console(pg)
+    yield pg
+    context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def login(page: Any, url: str, key: str = ADMIN_KEY) -> None:
+    page.goto(url + "/hub/login")
+    page.fill("input[name=key]", key)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def admin_api(url: str, method: str, path: str, key: str = ADMIN_KEY, **kw: Any) -> httpx.Response:
+    return httpx.request(method, url + path, headers={"Authorization": f"Bearer {key}"}, timeout=10, **kw)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)

@@ -1,0 +1,258 @@
+"""The Hub in a real browser (Debian's chromium via Playwright) against a real gateway with fake
+providers: sign-in, the pages, and changes made in the browser taking effect for SDK clients."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from harness import ADMIN_KEY, Gateway, marker
+from hub.conftest import admin_api, csrf_of, login, shot
+
+PAGES = ("/hub", "/hub/requests", "/hub/keys", "/hub/policies")
+
+
+def sdk(gw: Gateway, key: str = ADMIN_KEY) -> openai.OpenAI:
+    return openai.OpenAI(base_url=gw.openai_base, api_key=key, max_retries=0, timeout=10)
+
+
+def wait_audited(gw: Gateway, request_id: str, timeout: float = 10) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = admin_api(gw.url, "GET", f"/admin/audit/{request_id}")
+        if r.status_code == 200:
+            return r.json()["data"][-1]  # type: ignore[no-any-return]
+        time.sleep(0.1)
+    raise AssertionError(f"request {request_id} never reached the audit trail")
+
+
+def test_login_logout_and_wrong_key(hub_gateway: Gateway, page: Any) -> None:
+    page.goto(hub_gateway.url + "/hub")
+    assert "/hub/login" in page.url
+    page.fill("input[name=key]", "not-a-key-at-all-123")
+    page.click("button[type=submit]")
+    assert page.locator("[role=alert]").inner_text().startswith("Unknown")
+    assert "/hub/login" in page.url
+    shot(page, "login-refused")
+    page.console_log.errors.clear()  # the refused sign-in's 401 itself
+    login(page, hub_gateway.url)
+    assert page.url.rstrip("/").endswith("/hub")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "bastion_hub")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert ADMIN_KEY not in page.content()
+    page.click("text=Sign out")
+    page.wait_for_url("**/hub/login")
+    page.goto(hub_gateway.url + "/hub")
+    assert "/hub/login" in page.url  # the session ended on the server
+    assert not page.console_log.errors
+
+
+def test_overview_matches_admin_api(hub_gateway: Gateway, page: Any) -> None:
+    client = sdk(hub_gateway)
+    ids = []
+    for i in range(3):
+        raw = client.chat.completions.with_raw_response.create(
+            model="openai-echo", messages=[{"role": "user", "content": f"overview {i} {marker()}"}]
+        )
+        ids.append(raw.headers["x-request-id"])
+    with pytest.raises(openai.PermissionDeniedError):
+        client.chat.completions.create(
+            model="openai-echo", messages=[{"role": "user", "content": "topsecret"}]
+        )
+    for rid in ids:
+        wait_audited(hub_gateway, rid)
+    time.sleep(0.5)
+    login(page, hub_gateway.url)
+    page.goto(hub_gateway.url + "/hub?window=24h")
+    shot(page, "overview")
+    now = time.time()
+    usage = admin_api(hub_gateway.url, "GET", "/admin/usage", params={"from": str(now - 86400 - 5)}).json()
+    row = page.locator("#summary tr[data-window='24h']")
+    assert row.locator("[data-col=requests]").inner_text() == f"{usage['total']['requests']:,}"
+    assert row.locator("[data-col=errors]").inner_text() == f"{usage['total']['errors']:,}"
+    denied = 0
+    for decision in ("denied", "blocked"):
+        params = {"kind": "request", "decision": decision, "limit": "1000"}
+        denied += len(admin_api(hub_gateway.url, "GET", "/admin/audit", params=params).json()["data"])
+    assert row.locator("[data-col=denied]").inner_text() == f"{denied:,}"
+    assert usage["total"]["requests"] >= 4
+    assert not page.console_log.errors
+
+
+def test_request_detail_story(hub_gateway: Gateway, page: Any) -> None:
+    mk = marker()
+    raw = sdk(hub_gateway).chat.completions.with_raw_response.create(
+        model="openai-echo",
+        messages=[
+            {"role": "user", "content": f"invoice for jane.doe@example.com <script>alert('x')</script> {mk}"}
+        ],
+    )
+    rid = raw.headers["x-request-id"]
+    rec = wait_audited(hub_gateway, rid)
+    login(page, hub_gateway.url)
+    page.goto(hub_gateway.url + "/hub/requests")
+    shot(page, "requests")
+    assert page.locator(f"a:has-text('{rid}')").count() == 1, page.inner_text("main")[:3000]
+    page.click(f"a:has-text('{rid}')")
+    page.wait_for_url(f"**/hub/requests/{rid}")
+    shot(page, "request-detail")
+    assert "flag-invoice" in page.locator("#rules").inner_text()
+    assert "EMAIL" in page.locator("#pii").inner_text()
+    assert "jane.doe@example.com" not in page.content()
+    assert "openai" in page.locator("#attempts").inner_text()
+    assert page.locator("#cost").inner_text() not in ("", "—")
+    if rec.get("cost", {}).get("usd") is not None:
+        assert page.locator("#cost").inner_text().startswith("$")
+    assert page.locator("#chain-status").inner_text() == "verifies"
+    page.goto(hub_gateway.url + "/hub/requests?rule=flag-invoice&pii=EMAIL")
+    assert page.locator(f"a:has-text('{rid}')").count() == 1
+    assert not page.console_log.errors
+
+
+def test_script_in_prompt_renders_as_text(hub_gateway: Gateway, page: Any) -> None:
+    """Content kept for the team is shown escaped; a <script> in it never runs."""
+    mk = marker()
+    raw = sdk(hub_gateway).chat.completions.with_raw_response.create(
+        model="openai-echo", messages=[{"role": "user", "content": f"<script>window.pwned=1</script> {mk}"}]
+    )
+    rid = raw.headers["x-request-id"]
+    wait_audited(hub_gateway, rid)
+    login(page, hub_gateway.url)
+    page.goto(hub_gateway.url + f"/hub/requests/{rid}")
+    assert page.evaluate("window.pwned") is None
+    html = page.content()
+    assert "<script>window.pwned" not in html
+    assert not page.console_log.errors
+
+
+def test_key_created_used_and_revoked_in_browser(hub_gateway: Gateway, page: Any) -> None:
+    login(page, hub_gateway.url)
+    page.goto(hub_gateway.url + "/hub/keys")
+    page.click("summary:has-text('Create a key')")
+    name = "browser-" + marker()
+    page.fill("#name-new", name)
+    page.click("#create-key button[type=submit]")
+    page.wait_for_selector("#secret")
+    secret = page.locator("#secret").inner_text()
+    assert secret.startswith("bk-")
+    shot(page, "key-created")
+    page.goto(hub_gateway.url + "/hub/keys")
+    assert secret not in page.content()  # shown once
+    answer = sdk(hub_gateway, secret).chat.completions.create(
+        model="openai-echo", messages=[{"role": "user", "content": "hello"}]
+    )
+    assert answer.choices[0].message.content
+    page.on("dialog", lambda d: d.accept())
+    page.click(f"tr[data-key='{name}'] button:has-text('Revoke')")
+    page.wait_for_url("**/hub/keys?done=revoked")
+    assert page.locator(f"tr[data-key='{name}'] [data-status]").inner_text() == "revoked"
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            sdk(hub_gateway, secret).chat.completions.create(
+                model="openai-echo", messages=[{"role": "user", "content": "hello"}]
+            )
+        except openai.AuthenticationError:
+            break
+        assert time.monotonic() < deadline, "the revoked key still works"
+        time.sleep(0.2)
+    changes = admin_api(
+        hub_gateway.url, "GET", "/admin/audit", params={"kind": "admin", "limit": "50"}
+    ).json()
+    actions = [(c["action"], c["actor"]["key_id"]) for c in changes["data"]]
+    assert ("POST /admin/keys", "admin") in actions and ("DELETE /admin/keys/{id}", "admin") in actions
+    assert not page.console_log.errors
+
+
+def test_policy_edit_invalid_then_valid(hub_gateway: Gateway, page: Any) -> None:
+    before = admin_api(hub_gateway.url, "GET", "/admin/policies").json()
+    login(page, hub_gateway.url)
+    page.goto(hub_gateway.url + "/hub/policies")
+    shot(page, "policies")
+    bad = "policies:\n  - id: broken\n    when: {text_matches: ['(unclosed']}\n    then: {action: deny}\n"
+    page.fill("#yaml", bad)
+    page.click("#policy-form button[type=submit]")
+    errors = page.locator("#policy-errors").inner_text()
+    assert "policies.0.when.text_matches.0" in errors
+    shot(page, "policy-error")
+    after = admin_api(hub_gateway.url, "GET", "/admin/policies").json()
+    assert after["version"] == before["version"] and after["policies"] == before["policies"]
+    mk = marker()
+    good = (
+        f"policies:\n  - id: stop-{mk}\n    when: {{text_matches: ['{mk}']}}\n"
+        "    then: {action: deny, message: blocked by hub}\n"
+    )
+    page.fill("#yaml", good)
+    page.click("#policy-form button[type=submit]")
+    assert "saved as version" in page.locator("#notice").inner_text()
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            sdk(hub_gateway).chat.completions.create(
+                model="openai-echo", messages=[{"role": "user", "content": mk}]
+            )
+        except openai.PermissionDeniedError:
+            break
+        assert time.monotonic() < deadline, "the new policy never took effect"
+        time.sleep(0.2)
+    # put the original rules back for the other tests
+    admin_api(hub_gateway.url, "PUT", "/admin/policies", json={"policies": before["policies"]})
+    assert not page.console_log.errors
+
+
+def test_auditor_cannot_change_anything(hub_gateway: Gateway, page: Any) -> None:
+    created = admin_api(
+        hub_gateway.url, "POST", "/admin/keys", json={"name": "aud-" + marker(), "role": "auditor"}
+    )
+    auditor = created.json()["key"]
+    time.sleep(1.2)  # the identity cache picks the key up
+    login(page, hub_gateway.url, auditor)
+    for path in PAGES:
+        page.goto(hub_gateway.url + path)
+        assert page.locator("h1").count() >= 1
+    page.goto(hub_gateway.url + "/hub/keys")
+    assert page.locator("#create-key").count() == 0
+    shot(page, "keys-auditor")
+    # hand-made POSTs with a valid session and CSRF token: the server still says no
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    with httpx.Client(base_url=hub_gateway.url, cookies=cookies, follow_redirects=False) as http:
+        csrf = csrf_of(http.get("/hub/keys").text)
+        r = http.post("/hub/keys", data={"csrf": csrf, "name": "sneaky-" + marker()})
+        assert r.status_code == 403
+        r = http.post("/hub/policies", data={"csrf": csrf, "yaml": "policies: []"})
+        assert r.status_code == 403
+        r = http.post("/hub/policies/rollback", data={"csrf": csrf, "version": "1"})
+        assert r.status_code == 403
+    assert not page.console_log.errors
+
+
+def test_post_without_csrf_refused(hub_gateway: Gateway, page: Any) -> None:
+    login(page, hub_gateway.url)
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    with httpx.Client(base_url=hub_gateway.url, cookies=cookies, follow_redirects=False) as http:
+        r = http.post("/hub/keys", data={"name": "nocsrf-" + marker()})
+        assert r.status_code == 403
+        r = http.get("/hub")
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
+
+
+def test_every_page_at_phone_width(hub_gateway: Gateway, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    login(pg, hub_gateway.url)
+    for path in PAGES:
+        pg.goto(hub_gateway.url + path)
+        assert pg.locator("h1").count() >= 1
+        shot(pg, "phone" + path.replace("/", "-"))
+        width = pg.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390 + 1, f"{path} scrolls sideways at 390 px ({width})"
+    context.close()
+    assert not errors
