@@ -21,6 +21,9 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 def hub_config(fakes: Fakes, db: Path) -> dict[str, Any]:
     config = gateway_config(fakes, free_port(), db)
     config["pii"] = {"enabled": True}
+    for entry in config["models"]:
+        if entry["name"] == "openai-echo":  # priced, so spend and budgets have figures
+            entry.update(input_cost_per_mtok=2.5, output_cost_per_mtok=10.0)
     config["audit"] = {"dir": str(db.parent / "audit"), "checkpoint_every": 5}
     config["policies"] = [
         {"id": "no-secrets-word", "when": {"text_matches": ["topsecret"]},

@@ -13,7 +13,10 @@ import pytest
 from harness import ADMIN_KEY, Gateway, marker
 from hub.conftest import admin_api, csrf_of, login, shot
 
-PAGES = ("/hub", "/hub/requests", "/hub/keys", "/hub/policies")
+PAGES = (
+    "/hub", "/hub/requests", "/hub/keys", "/hub/teams", "/hub/policies", "/hub/models", "/hub/spend",
+    "/hub/integrity",
+)  # fmt: skip
 
 
 def sdk(gw: Gateway, key: str = ADMIN_KEY) -> openai.OpenAI:
@@ -256,3 +259,83 @@ def test_every_page_at_phone_width(hub_gateway: Gateway, browser: Any) -> None:
         assert width <= 390 + 1, f"{path} scrolls sideways at 390 px ({width})"
     context.close()
     assert not errors
+
+
+def test_every_page_as_admin_without_console_errors(hub_gateway: Gateway, page: Any) -> None:
+    sdk(hub_gateway).chat.completions.create(
+        model="openai-echo", messages=[{"role": "user", "content": "hi"}]
+    )
+    login(page, hub_gateway.url)
+    for path in PAGES:
+        page.goto(hub_gateway.url + path)
+        assert page.locator("h1").count() == 1, path
+        assert page.locator("nav.nav a[aria-current=page]").count() == 1, path
+        shot(page, "page" + path.replace("/", "-"))
+    assert not page.console_log.errors
+
+
+def test_team_budget_spend_csv_and_team_admin_scope(hub_gateway: Gateway, page: Any) -> None:
+    team = "team-" + marker()
+    login(page, hub_gateway.url)
+    page.goto(hub_gateway.url + "/hub/teams")
+    page.click("summary:has-text('Create a team')")
+    page.fill("#name-new", team)
+    page.fill("#budget-new", "25")
+    page.click("#create-team button[type=submit]")
+    page.wait_for_url("**/hub/teams?done=created")
+    assert "$25.00" in page.locator(f"tr[data-team='{team}']").inner_text()
+    member = admin_api(hub_gateway.url, "POST", "/admin/keys", json={"name": "m-" + marker(), "team": team})
+    boss = admin_api(
+        hub_gateway.url,
+        "POST",
+        "/admin/keys",
+        json={"name": "b-" + marker(), "team": team, "role": "team-admin"},
+    )
+    time.sleep(1.2)
+    raw = sdk(hub_gateway, member.json()["key"]).chat.completions.with_raw_response.create(
+        model="openai-echo", messages=[{"role": "user", "content": "team call"}]
+    )
+    rid = raw.headers["x-request-id"]
+    wait_audited(hub_gateway, rid)
+    page.goto(hub_gateway.url + "/hub/spend?group_by=team&window=24h")
+    assert team in page.locator("#spend").inner_text()
+    shot(page, "spend")
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    csv_text = httpx.get(hub_gateway.url + "/hub/spend.csv?group_by=team&window=24h", cookies=cookies).text
+    assert csv_text.startswith("team,requests,")
+    assert team in csv_text
+    usage = admin_api(
+        hub_gateway.url, "GET", "/admin/usage", params={"group_by": "team", "team": team}
+    ).json()
+    line = next(ln for ln in csv_text.splitlines() if ln.startswith(team + ","))
+    assert int(line.split(",")[1]) == usage["total"]["requests"]
+    # a team-admin sees its own team's requests only, and no other team's key
+    other = sdk(hub_gateway).chat.completions.with_raw_response.create(
+        model="openai-echo", messages=[{"role": "user", "content": "admin call"}]
+    )
+    wait_audited(hub_gateway, other.headers["x-request-id"])
+    page.context.clear_cookies()
+    login(page, hub_gateway.url, boss.json()["key"])
+    page.goto(hub_gateway.url + "/hub/requests")
+    listing = page.locator("main").inner_text()
+    assert rid in listing and other.headers["x-request-id"] not in listing
+    page.goto(hub_gateway.url + f"/hub/requests/{other.headers['x-request-id']}")
+    assert page.locator("h1").inner_text().startswith("Not found")
+    page.goto(hub_gateway.url + "/hub/policies")
+    assert page.locator("h1").inner_text().startswith("Not allowed")
+    page.console_log.errors.clear()  # the 403 and 404 pages above
+
+
+def test_integrity_verify_and_export(hub_gateway: Gateway, page: Any) -> None:
+    login(page, hub_gateway.url)
+    page.goto(hub_gateway.url + "/hub/integrity")
+    page.click("button:has-text('Verify now')")
+    page.wait_for_selector("#summary")
+    assert page.locator("#verdict").inner_text() == "intact"
+    assert page.locator("#summary").inner_text().startswith("OK:")
+    shot(page, "integrity")
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    body = httpx.get(hub_gateway.url + "/hub/integrity/export?format=jsonl", cookies=cookies).text
+    lines = [ln for ln in body.splitlines() if ln]
+    assert lines and all(ln.startswith("{") for ln in lines)
+    assert not page.console_log.errors

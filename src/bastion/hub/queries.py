@@ -196,3 +196,36 @@ async def spent(storage: Storage, column: str, value: str, since: float | None) 
     async with storage.read() as conn:
         total = (await conn.execute(sa.select(sa.func.sum(r.c.hub_usd)).where(*where))).scalar_one()
     return float(total or 0.0)
+
+
+async def spend_by(storage: Storage, scope: Scope, group_by: str, limit: int = 1000) -> list[dict[str, Any]]:
+    """Usage per team, key, model, provider or UTC day, as `bastion usage --group-by` reports it."""
+    if group_by == "day":
+        group: Any = sa.cast(sa.func.floor(r.c.ts / 86400), sa.Integer)
+    else:
+        group = r.c[{"key": "key_id"}.get(group_by, group_by)]
+    q = (
+        sa.select(
+            group.label("group"),
+            sa.func.count().label("requests"),
+            sa.func.sum(sa.case((r.c.hub_error.is_not(None), 1), else_=0)).label("errors"),
+            sa.func.sum(r.c.hub_in).label("input_tokens"),
+            sa.func.sum(r.c.hub_out).label("output_tokens"),
+            sa.func.sum(r.c.hub_usd).label("usd"),
+            _unknown_cost().label("unknown_cost_requests"),
+        )
+        .where(*scope.where())
+        .group_by(group)
+        .limit(limit)
+    )
+    async with storage.read() as conn:
+        rows = [dict(row._mapping) for row in await conn.execute(q)]
+    from datetime import UTC, datetime
+
+    for row in rows:
+        row["usd"] = round(float(row["usd"] or 0), 9)
+        if group_by == "day" and row["group"] is not None:
+            row["group"] = datetime.fromtimestamp(int(row["group"]) * 86400, UTC).date().isoformat()
+    if group_by == "day":
+        return sorted(rows, key=lambda x: x["group"] or "")
+    return sorted(rows, key=lambda x: (-x["usd"], -x["requests"], str(x["group"] or "")))

@@ -81,6 +81,8 @@ HUB = web.AppKey("bastion_hub", Hub)
 
 
 def secure(response: web.StreamResponse, cache: bool = False) -> web.StreamResponse:
+    if response.prepared:  # a streamed download set its headers before it started
+        return response
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if not cache:

@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 from bastion.hub.page import Page
-from bastion.hub.pages import keys, overview, policies, requests
+from bastion.hub.pages import integrity, keys, models, overview, policies, requests, spend, teams
 
 PAGES: tuple[Page, ...] = (
     overview.PAGE,
     requests.PAGE,
     keys.PAGE,
+    teams.PAGE,
     policies.PAGE,
+    models.PAGE,
+    spend.PAGE,
+    integrity.PAGE,
 )
