@@ -41,7 +41,7 @@ def hub_gateway(fakes: Fakes, tmp_path_factory: pytest.TempPathFactory) -> Itera
     gw.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API runs a loop: stopped before async tests run
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")

@@ -12,10 +12,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bastion.hub.schema import DIMS, SUMS
+from bastion.hub.schema import latency as lat
 from bastion.hub.schema import records as r
+from bastion.hub.schema import rollup as ru
 from bastion.storage import Storage
 
 # window name -> (seconds, chart bucket seconds)
+HOUR = 3600
 WINDOWS: dict[str, tuple[int, int]] = {"1h": (3600, 300), "24h": (86400, 3600), "7d": (7 * 86400, 6 * 3600)}
 DENIED = ("denied", "blocked")
 PROTECTED = ("pseudonymize", "mask", "hash", "redact", "replace", "block")  # PII actions (not "allow")
@@ -41,75 +45,155 @@ class Scope:
 
 
 def _unknown_cost() -> Any:
-    return sa.func.sum(
-        sa.case(
-            ((r.c.hub_cost == 0) & r.c.provider.is_not(None), 1),
-            ((r.c.hub_cost == 1) & r.c.hub_usd.is_(None), 1),
-            else_=0,
-        )
+    return sa.case(
+        ((r.c.hub_cost == 0) & r.c.provider.is_not(None), 1),
+        ((r.c.hub_cost == 1) & r.c.hub_usd.is_(None), 1),
+        else_=0,
     )
 
 
+def _flag(cond: Any) -> Any:
+    return sa.case((cond, 1), else_=0)
+
+
+def _split(scope: Scope) -> tuple[int | None, int | None, list[tuple[float | None, float | None]]]:
+    """The whole hours inside the window [h0, h1) (read from the roll-up) and the partial edges (read from
+    the records); (None, None, [window]) when no whole hour fits."""
+    since, until = scope.since, scope.until
+    h0 = None if since is None else int(-(-since // HOUR))
+    h1 = None if until is None else int(until // HOUR)
+    if h0 is not None and h1 is not None and h0 >= h1:
+        return None, None, [(since, until)]
+    edges: list[tuple[float | None, float | None]] = []
+    if since is not None and h0 is not None and since < h0 * HOUR:
+        edges.append((since, h0 * HOUR))
+    if until is not None and h1 is not None and h1 * HOUR < until:
+        edges.append((h1 * HOUR, until))
+    return h0, h1 if h1 is not None else None, edges
+
+
+def _raw(scope: Scope, lo: float | None, hi: float | None) -> Any:
+    denied = r.c.decision.in_(DENIED)
+    cols = {
+        "t0": r.c.ts,
+        "team": sa.func.coalesce(r.c.team, ""), "key_id": sa.func.coalesce(r.c.key_id, ""),
+        "model": sa.func.coalesce(r.c.model, ""), "provider": sa.func.coalesce(r.c.provider, ""),
+        "decision": sa.func.coalesce(r.c.decision, ""),
+        "reason": sa.case((denied, sa.func.coalesce(r.c.hub_code, r.c.hub_error, r.c.decision)), else_=""),
+        "requests": sa.literal(1), "errors": _flag(r.c.hub_error.is_not(None)), "denied": _flag(denied),
+        "pii_requests": _flag(r.c.pii_types.is_not(None)), "usd": sa.func.coalesce(r.c.hub_usd, 0.0),
+        "known": _flag(r.c.hub_usd.is_not(None)), "unknown_cost": _unknown_cost(),
+        "tokens_in": sa.func.coalesce(r.c.hub_in, 0), "tokens_out": sa.func.coalesce(r.c.hub_out, 0),
+    }  # fmt: skip
+    return sa.select(*(v.label(k) for k, v in cols.items())).where(*Scope(lo, hi, scope.team).where())
+
+
+def _facts(scope: Scope) -> Any:
+    """The window's request facts: roll-up rows for whole hours, record rows for the edges."""
+    h0, h1, edges = _split(scope)
+    parts = [_raw(scope, lo, hi) for lo, hi in edges]
+    if h0 is not None or h1 is not None or (scope.since is None and scope.until is None):
+        where = []
+        if h0 is not None:
+            where.append(ru.c.hour >= h0)
+        if h1 is not None:
+            where.append(ru.c.hour < h1)
+        if scope.team is not None:
+            where.append(ru.c.team == scope.team)
+        cols = [(ru.c.hour * HOUR).label("t0"), *(ru.c[d] for d in DIMS), *(ru.c[n] for n in SUMS)]
+        parts.append(sa.select(*cols).where(*where))
+    if len(parts) == 1:
+        return parts[0].subquery("facts")
+    return sa.union_all(*parts).subquery("facts")
+
+
+def _none(value: Any) -> Any:
+    return None if value == "" else value
+
+
 async def totals(storage: Storage, scope: Scope) -> dict[str, Any]:
-    q = sa.select(
-        sa.func.count().label("requests"),
-        sa.func.sum(sa.case((r.c.hub_error.is_not(None), 1), else_=0)).label("errors"),
-        sa.func.sum(sa.case((r.c.decision.in_(DENIED), 1), else_=0)).label("denied"),
-        sa.func.sum(sa.case((r.c.pii_types.is_not(None), 1), else_=0)).label("pii_requests"),
-        sa.func.sum(r.c.hub_usd).label("usd"),
-        _unknown_cost().label("unknown_cost_requests"),
-        sa.func.sum(r.c.hub_in).label("input_tokens"),
-        sa.func.sum(r.c.hub_out).label("output_tokens"),
-    ).where(*scope.where())
+    f = _facts(scope)
+    q = sa.select(*(sa.func.coalesce(sa.func.sum(f.c[n]), 0).label(n) for n in SUMS))
     async with storage.read() as conn:
         row = (await conn.execute(q)).one()
-    out = {k: (v or 0) for k, v in row._mapping.items()}
+    out = {k: v for k, v in row._mapping.items()}
     out["usd"] = round(float(out["usd"]), 9)
+    out["unknown_cost_requests"] = int(out.pop("unknown_cost"))
+    out["input_tokens"] = int(out.pop("tokens_in"))
+    out["output_tokens"] = int(out.pop("tokens_out"))
     return out
 
 
 async def percentiles(
     storage: Storage, scope: Scope, points: tuple[float, ...] = (0.5, 0.95)
 ) -> list[float | None]:
-    """Nearest-rank percentiles of the latency the gateway added (overhead_ms), by index order."""
-    where = [*scope.where(), r.c.hub_overhead.is_not(None)]
+    """Nearest-rank percentiles of the latency the gateway added (overhead_ms), to 0.1 ms: a histogram
+    summed in the database (hourly buckets plus the window's edges)."""
+    h0, h1, edges = _split(scope)
+    bucket = sa.cast(sa.func.floor(r.c.hub_overhead * 10), sa.BigInteger)
+    parts = [
+        sa.select(bucket.label("bucket"), sa.literal(1).label("n")).where(
+            *Scope(lo, hi, scope.team).where(), r.c.hub_overhead.is_not(None)
+        )
+        for lo, hi in edges
+    ]
+    if h0 is not None or h1 is not None or (scope.since is None and scope.until is None):
+        where = []
+        if h0 is not None:
+            where.append(lat.c.hour >= h0)
+        if h1 is not None:
+            where.append(lat.c.hour < h1)
+        if scope.team is not None:
+            where.append(lat.c.team == scope.team)
+        parts.append(sa.select(lat.c.bucket, lat.c.n).where(*where))
+    f = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("lat")
+    q = sa.select(f.c.bucket, sa.func.sum(f.c.n).label("n")).group_by(f.c.bucket).order_by(f.c.bucket)
     async with storage.read() as conn:
-        n = int((await conn.execute(sa.select(sa.func.count()).where(*where))).scalar_one())
-        out: list[float | None] = []
-        for p in points:
-            if n == 0:
-                out.append(None)
-                continue
-            rank = max(0, min(n - 1, int(-(-p * n // 1)) - 1))
-            q = sa.select(r.c.hub_overhead).where(*where).order_by(r.c.hub_overhead).offset(rank).limit(1)
-            out.append(float((await conn.execute(q)).scalar_one()))
+        histogram = [(int(b), int(n)) for b, n in await conn.execute(q) if n]
+    total = sum(n for _, n in histogram)
+    out: list[float | None] = []
+    for p in points:
+        if total == 0:
+            out.append(None)
+            continue
+        rank, seen = max(1, int(-(-p * total // 1))), 0
+        for b, n in histogram:
+            seen += n
+            if seen >= rank:
+                out.append(b / 10)
+                break
     return out
 
 
 async def top(storage: Storage, scope: Scope, column: str, limit: int = 5) -> list[dict[str, Any]]:
-    col = r.c[column]
+    f = _facts(scope)
+    col = f.c[column]
     q = (
         sa.select(
             col.label("group"),
-            sa.func.count().label("requests"),
-            sa.func.sum(sa.case((r.c.hub_error.is_not(None), 1), else_=0)).label("errors"),
-            sa.func.sum(r.c.hub_usd).label("usd"),
+            sa.func.sum(f.c.requests).label("requests"),
+            sa.func.sum(f.c.errors).label("errors"),
+            sa.func.sum(f.c.usd).label("usd"),
+            sa.func.sum(f.c.known).label("known"),
         )
-        .where(*scope.where())
         .group_by(col)
         .order_by(sa.desc("requests"))
         .limit(limit)
     )
     async with storage.read() as conn:
-        return [dict(row._mapping) for row in await conn.execute(q)]
+        rows = [dict(row._mapping) for row in await conn.execute(q)]
+    for row in rows:
+        row["group"] = _none(row["group"])
+        row["usd"] = float(row["usd"]) if row.pop("known") else None
+    return rows
 
 
 async def denied_reasons(storage: Storage, scope: Scope, limit: int = 10) -> list[dict[str, Any]]:
-    reason = sa.func.coalesce(r.c.hub_code, r.c.hub_error, r.c.decision)
+    f = _facts(scope)
     q = (
-        sa.select(reason.label("reason"), r.c.decision, sa.func.count().label("requests"))
-        .where(*scope.where(), r.c.decision.in_(DENIED))
-        .group_by(reason, r.c.decision)
+        sa.select(f.c.reason, f.c.decision, sa.func.sum(f.c.requests).label("requests"))
+        .where(f.c.denied > 0)
+        .group_by(f.c.reason, f.c.decision)
         .order_by(sa.desc("requests"))
         .limit(limit)
     )
@@ -118,48 +202,65 @@ async def denied_reasons(storage: Storage, scope: Scope, limit: int = 10) -> lis
 
 
 async def pii_values(storage: Storage, scope: Scope) -> list[dict[str, Any]]:
-    """PII values protected (any action but allow), by type: the counts in each record's `pii` summary."""
-    params: dict[str, Any] = {"since": scope.since or 0.0, "until": scope.until or 1e12}
+    """PII values protected (any action but allow), by type: the counts in each record's `pii` summary
+    (hourly roll-up `hub_pii`, plus the window's edges read from the records)."""
+    h0, h1, edges = _split(scope)
+    params: dict[str, Any] = {}
     team = ""
     if scope.team is not None:
         team, params["team"] = " AND r.team = :team", scope.team
     actions = ", ".join(f"'{a}'" for a in PROTECTED)
-    if storage.backend == "postgresql":
-        sql = (
-            "SELECT p.key AS type, SUM((a.value)::bigint) AS n FROM audit_records r, "
-            "jsonb_each((r.payload::jsonb) -> 'pii') p, jsonb_each_text(p.value) a "
-            "WHERE r.kind = 'request' AND r.ts >= :since AND r.ts < :until AND r.pii_types IS NOT NULL "
-            f"AND jsonb_typeof((r.payload::jsonb) -> 'pii') = 'object' AND a.key IN ({actions}){team} "
-            "GROUP BY p.key ORDER BY n DESC"
-        )
-    else:
-        sql = (
-            "SELECT p.key AS type, SUM(a.value) AS n FROM audit_records r, json_each(r.payload, '$.pii') p, "
-            "json_each(p.value) a WHERE r.kind = 'request' AND r.ts >= :since AND r.ts < :until "
-            f"AND r.pii_types IS NOT NULL AND a.key IN ({actions}){team} GROUP BY p.key ORDER BY n DESC"
-        )
+    parts = []
+    for i, (lo, hi) in enumerate(edges):
+        params[f"lo{i}"], params[f"hi{i}"] = lo if lo is not None else 0.0, hi if hi is not None else 1e13
+        where = f"r.kind = 'request' AND r.ts >= :lo{i} AND r.ts < :hi{i} AND r.pii_types IS NOT NULL{team}"
+        if storage.backend == "postgresql":
+            parts.append(
+                "SELECT p.key AS type, (a.value)::bigint AS n FROM audit_records r, "
+                "jsonb_each((r.payload::jsonb) -> 'pii') p, jsonb_each_text(p.value) a "
+                f"WHERE {where} AND jsonb_typeof((r.payload::jsonb) -> 'pii') = 'object' "
+                f"AND a.key IN ({actions})"
+            )
+        else:
+            parts.append(
+                "SELECT p.key AS type, a.value AS n FROM audit_records r, json_each(r.payload, '$.pii') p, "
+                f"json_each(p.value) a WHERE {where} AND a.key IN ({actions})"
+            )
+    if h0 is not None or h1 is not None or (scope.since is None and scope.until is None):
+        cond = ["1 = 1"]
+        if h0 is not None:
+            cond.append("hour >= :h0")
+            params["h0"] = h0
+        if h1 is not None:
+            cond.append("hour < :h1")
+            params["h1"] = h1
+        if scope.team is not None:
+            cond.append("team = :team")
+        parts.append(f"SELECT type, n FROM hub_pii WHERE {' AND '.join(cond)}")
+    sql = f"SELECT type, SUM(n) AS n FROM ({' UNION ALL '.join(parts)}) x GROUP BY type ORDER BY n DESC"
     async with storage.read() as conn:
-        return [
-            {"type": row.type, "values": int(row.n or 0)} for row in await conn.execute(sa.text(sql), params)
-        ]
+        rows = await conn.execute(sa.text(sql), params)
+        return [{"type": row.type, "values": int(row.n or 0)} for row in rows if row.n]
+
+
+def aligned(since: float, until: float, step: int, team: str | None = None) -> Scope:
+    """A chart's window with buckets on multiples of `step` (UTC), so roll-up hours fall in one bucket."""
+    return Scope(since // step * step, until, team)
 
 
 async def series(storage: Storage, scope: Scope, step: int) -> list[dict[str, Any]]:
-    """Requests, spend and denials per bucket of `step` seconds from `scope.since` (every bucket, zeros
-    included)."""
+    """Requests, spend, denials and errors per bucket of `step` seconds from `scope.since` (every bucket,
+    zeros included)."""
     assert scope.since is not None and scope.until is not None
-    bucket = sa.cast(sa.func.floor((r.c.ts - scope.since) / step), sa.Integer).label("bucket")
-    q = (
-        sa.select(
-            bucket,
-            sa.func.count().label("requests"),
-            sa.func.sum(r.c.hub_usd).label("usd"),
-            sa.func.sum(sa.case((r.c.decision.in_(DENIED), 1), else_=0)).label("denied"),
-            sa.func.sum(sa.case((r.c.hub_error.is_not(None), 1), else_=0)).label("errors"),
-        )
-        .where(*scope.where())
-        .group_by(bucket)
-    )
+    f = _facts(scope)
+    bucket = sa.cast(sa.func.floor((f.c.t0 - scope.since) / step), sa.Integer).label("bucket")
+    q = sa.select(
+        bucket,
+        sa.func.sum(f.c.requests).label("requests"),
+        sa.func.sum(f.c.usd).label("usd"),
+        sa.func.sum(f.c.denied).label("denied"),
+        sa.func.sum(f.c.errors).label("errors"),
+    ).group_by(bucket)
     async with storage.read() as conn:
         found = {int(row.bucket): row for row in await conn.execute(q)}
     count = max(1, int(-(-(scope.until - scope.since) // step)))
@@ -192,38 +293,40 @@ def period_start(period: str, now: float) -> float | None:
 
 async def spent(storage: Storage, column: str, value: str, since: float | None) -> float:
     """Known spend of one team (by name) or key (by id) since a time."""
-    where = [*Scope(since, None).where(), r.c[column] == value]
+    f = _facts(Scope(since, None))
+    q = sa.select(sa.func.sum(f.c.usd)).where(f.c[column] == value)
     async with storage.read() as conn:
-        total = (await conn.execute(sa.select(sa.func.sum(r.c.hub_usd)).where(*where))).scalar_one()
+        total = (await conn.execute(q)).scalar_one()
     return float(total or 0.0)
 
 
 async def spend_by(storage: Storage, scope: Scope, group_by: str, limit: int = 1000) -> list[dict[str, Any]]:
     """Usage per team, key, model, provider or UTC day, as `bastion usage --group-by` reports it."""
+    from datetime import UTC, datetime
+
+    f = _facts(scope)
     if group_by == "day":
-        group: Any = sa.cast(sa.func.floor(r.c.ts / 86400), sa.Integer)
+        group: Any = sa.cast(sa.func.floor(f.c.t0 / 86400), sa.Integer)
     else:
-        group = r.c[{"key": "key_id"}.get(group_by, group_by)]
+        group = f.c[{"key": "key_id"}.get(group_by, group_by)]
     q = (
         sa.select(
             group.label("group"),
-            sa.func.count().label("requests"),
-            sa.func.sum(sa.case((r.c.hub_error.is_not(None), 1), else_=0)).label("errors"),
-            sa.func.sum(r.c.hub_in).label("input_tokens"),
-            sa.func.sum(r.c.hub_out).label("output_tokens"),
-            sa.func.sum(r.c.hub_usd).label("usd"),
-            _unknown_cost().label("unknown_cost_requests"),
+            sa.func.sum(f.c.requests).label("requests"),
+            sa.func.sum(f.c.errors).label("errors"),
+            sa.func.sum(f.c.tokens_in).label("input_tokens"),
+            sa.func.sum(f.c.tokens_out).label("output_tokens"),
+            sa.func.sum(f.c.usd).label("usd"),
+            sa.func.sum(f.c.unknown_cost).label("unknown_cost_requests"),
         )
-        .where(*scope.where())
         .group_by(group)
         .limit(limit)
     )
     async with storage.read() as conn:
         rows = [dict(row._mapping) for row in await conn.execute(q)]
-    from datetime import UTC, datetime
-
     for row in rows:
         row["usd"] = round(float(row["usd"] or 0), 9)
+        row["group"] = _none(row["group"])
         if group_by == "day" and row["group"] is not None:
             row["group"] = datetime.fromtimestamp(int(row["group"]) * 86400, UTC).date().isoformat()
     if group_by == "day":

@@ -54,3 +54,34 @@ records = sa.Table(
     sa.Column("hub_in", sa.BigInteger),  # input tokens as `bastion usage` counts them
     sa.Column("hub_out", sa.BigInteger),
 )
+
+_DIMS = ("team", "key_id", "model", "provider", "decision", "reason")  # '' stands for none
+_SUMS = (
+    "requests",
+    "errors",
+    "denied",
+    "pii_requests",
+    "usd",
+    "known",
+    "unknown_cost",
+    "tokens_in",
+    "tokens_out",
+)
+
+# Hourly request roll-ups and added-latency histograms, kept by triggers (migration hub_0001).
+rollup = sa.Table(
+    "hub_rollup",
+    metadata,
+    sa.Column("hour", sa.BigInteger, primary_key=True),
+    *(sa.Column(d, sa.String(200), primary_key=True) for d in _DIMS),
+    *(sa.Column(n, sa.Double if n == "usd" else sa.BigInteger) for n in _SUMS),
+)
+latency = sa.Table(
+    "hub_latency",
+    metadata,
+    sa.Column("hour", sa.BigInteger, primary_key=True),
+    sa.Column("team", sa.String(200), primary_key=True),
+    sa.Column("bucket", sa.BigInteger, primary_key=True),  # overhead_ms * 10, rounded down
+    sa.Column("n", sa.BigInteger),
+)
+DIMS, SUMS = _DIMS, _SUMS

@@ -33,7 +33,7 @@ async def show(hub: HubRequest) -> dict[str, Any]:
         summary.append({"window": name, "from": scope.since, "to": scope.until, **figures})
     seconds, step = WINDOWS[window]
     scope = Scope(now - seconds, now, team)
-    points = await queries.series(storage, scope, step)
+    points = await queries.series(storage, queries.aligned(now - seconds, now, step, team), step)
     return {
         "window": window,
         "windows": list(WINDOWS),

@@ -19,7 +19,7 @@ from bastion.errors import GatewayError, Unprocessable
 from bastion.hub.actions import call_admin
 from bastion.hub.page import HubRequest, Page, get, post
 
-SHADOW_WINDOW = 7 * 86400
+SHADOW_WINDOW = 86400  # shadow-mode hits are counted over the last day
 
 
 def _yaml(policies: list[dict[str, Any]]) -> str:
