@@ -192,7 +192,7 @@ def test_every_cli_option_is_documented() -> None:
 
 
 # --- 3. YAML examples ----------------------------------------------------------------------------------
-_FENCE = re.compile(r"^```yaml[^\n]*\n(.*?)^```", re.S | re.M)
+_FENCE = re.compile(r"^```ya?ml[^\n]*\n(.*?)^```", re.S | re.M)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
