@@ -23,11 +23,15 @@ What these tests hold the docs (README.md and every docs/**/*.md) to:
 4. **Links work.** Every relative Markdown link in README.md and docs/ points to an existing file, and an
    `#anchor` to a heading (GitHub's slugs) or an `<a id>` of that file.
 5. README.md stays a front page: under 250 lines.
+6. Every field an audit record can hold (the dicts `bastion.audit.record` builds) is in
+   docs/audit-record.md as `` `field` ``.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import inspect
 import re
 import types
 import typing
@@ -310,3 +314,24 @@ def test_relative_links_resolve() -> None:
 def test_readme_is_a_front_page() -> None:
     lines = README.read_text(encoding="utf-8").count("\n")
     assert lines < 250, f"README.md has {lines} lines: move the detail into docs/ and link to it"
+
+
+# --- 6. the audit record reference ---------------------------------------------------------------------
+def record_fields() -> set[str]:
+    """The keys of the dict literals the record builders return."""
+    from bastion.audit import record
+
+    fields: set[str] = set()
+    for builder in (record.request_record, record.change_record):
+        for node in ast.walk(ast.parse(inspect.getsource(builder))):
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+                fields |= {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
+    return fields
+
+
+def test_every_audit_record_field_is_documented() -> None:
+    fields = record_fields()
+    assert {"request_id", "checks", "actor", "before_hash"} <= fields
+    text = (DOCS / "audit-record.md").read_text(encoding="utf-8")
+    missing = sorted(f for f in fields if f"`{f}`" not in text)
+    assert not missing, "audit record fields missing from docs/audit-record.md: " + ", ".join(missing)
