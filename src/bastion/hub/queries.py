@@ -88,10 +88,11 @@ def _raw(scope: Scope, lo: float | None, hi: float | None) -> Any:
     return sa.select(*(v.label(k) for k, v in cols.items())).where(*Scope(lo, hi, scope.team).where())
 
 
-def _facts(scope: Scope) -> Any:
-    """The window's request facts: roll-up rows for whole hours, record rows for the edges."""
+def _parts(scope: Scope) -> list[Any]:
+    """The window's request facts: roll-up rows for whole hours, record rows for the edges; each part is
+    aggregated on its own (cheaper than a UNION) and the small results merged (`_run`)."""
     h0, h1, edges = _split(scope)
-    parts = [_raw(scope, lo, hi) for lo, hi in edges]
+    parts = [_raw(scope, lo, hi).subquery("edge") for lo, hi in edges]
     if h0 is not None or h1 is not None or (scope.since is None and scope.until is None):
         where = []
         if h0 is not None:
@@ -101,10 +102,22 @@ def _facts(scope: Scope) -> Any:
         if scope.team is not None:
             where.append(ru.c.team == scope.team)
         cols = [(ru.c.hour * HOUR).label("t0"), *(ru.c[d] for d in DIMS), *(ru.c[n] for n in SUMS)]
-        parts.append(sa.select(*cols).where(*where))
-    if len(parts) == 1:
-        return parts[0].subquery("facts")
-    return sa.union_all(*parts).subquery("facts")
+        parts.append(sa.select(*cols).where(*where).subquery("hours"))
+    return parts
+
+
+async def _run(storage: Storage, scope: Scope, build: Any, keys: int) -> list[list[Any]]:
+    """`build(part)` on every part; rows merged on their first `keys` columns, the other columns summed."""
+    merged: dict[tuple[Any, ...], list[Any]] = {}
+    async with storage.read() as conn:
+        for part in _parts(scope):
+            for row in await conn.execute(build(part)):
+                key, values = tuple(row[:keys]), [v or 0 for v in row[keys:]]
+                if key in merged:
+                    merged[key] = [x + y for x, y in zip(merged[key], values, strict=True)]
+                else:
+                    merged[key] = values
+    return [[*k, *v] for k, v in merged.items()]
 
 
 def _none(value: Any) -> Any:
@@ -112,11 +125,8 @@ def _none(value: Any) -> Any:
 
 
 async def totals(storage: Storage, scope: Scope) -> dict[str, Any]:
-    f = _facts(scope)
-    q = sa.select(*(sa.func.coalesce(sa.func.sum(f.c[n]), 0).label(n) for n in SUMS))
-    async with storage.read() as conn:
-        row = (await conn.execute(q)).one()
-    out = {k: v for k, v in row._mapping.items()}
+    rows = await _run(storage, scope, lambda f: sa.select(*(sa.func.sum(f.c[n]) for n in SUMS)), 0)
+    out = dict(zip(SUMS, rows[0] if rows else [0] * len(SUMS), strict=True))
     out["usd"] = round(float(out["usd"]), 9)
     out["unknown_cost_requests"] = int(out.pop("unknown_cost"))
     out["input_tokens"] = int(out.pop("tokens_in"))
@@ -166,39 +176,29 @@ async def percentiles(
 
 
 async def top(storage: Storage, scope: Scope, column: str, limit: int = 5) -> list[dict[str, Any]]:
-    f = _facts(scope)
-    col = f.c[column]
-    q = (
-        sa.select(
-            col.label("group"),
-            sa.func.sum(f.c.requests).label("requests"),
-            sa.func.sum(f.c.errors).label("errors"),
-            sa.func.sum(f.c.usd).label("usd"),
-            sa.func.sum(f.c.known).label("known"),
-        )
-        .group_by(col)
-        .order_by(sa.desc("requests"))
-        .limit(limit)
-    )
-    async with storage.read() as conn:
-        rows = [dict(row._mapping) for row in await conn.execute(q)]
-    for row in rows:
-        row["group"] = _none(row["group"])
-        row["usd"] = float(row["usd"]) if row.pop("known") else None
-    return rows
+    def build(f: Any) -> Any:
+        sums = (f.c.requests, f.c.errors, f.c.usd, f.c.known)
+        return sa.select(f.c[column], *(sa.func.sum(c) for c in sums)).group_by(f.c[column])
+
+    rows = await _run(storage, scope, build, 1)
+    out = [
+        {"group": _none(g), "requests": n, "errors": e, "usd": float(usd) if known else None}
+        for g, n, e, usd, known in rows
+    ]
+    return sorted(out, key=lambda x: (-x["requests"], str(x["group"] or "")))[:limit]
 
 
 async def denied_reasons(storage: Storage, scope: Scope, limit: int = 10) -> list[dict[str, Any]]:
-    f = _facts(scope)
-    q = (
-        sa.select(f.c.reason, f.c.decision, sa.func.sum(f.c.requests).label("requests"))
-        .where(f.c.denied > 0)
-        .group_by(f.c.reason, f.c.decision)
-        .order_by(sa.desc("requests"))
-        .limit(limit)
-    )
-    async with storage.read() as conn:
-        return [dict(row._mapping) for row in await conn.execute(q)]
+    def build(f: Any) -> Any:
+        return (
+            sa.select(f.c.reason, f.c.decision, sa.func.sum(f.c.requests))
+            .where(f.c.denied > 0)
+            .group_by(f.c.reason, f.c.decision)
+        )
+
+    rows = await _run(storage, scope, build, 2)
+    out = [{"reason": r_, "decision": d, "requests": n} for r_, d, n in rows]
+    return sorted(out, key=lambda x: (-x["requests"], x["reason"]))[:limit]
 
 
 async def pii_values(storage: Storage, scope: Scope) -> list[dict[str, Any]]:
@@ -252,28 +252,20 @@ async def series(storage: Storage, scope: Scope, step: int) -> list[dict[str, An
     """Requests, spend, denials and errors per bucket of `step` seconds from `scope.since` (every bucket,
     zeros included)."""
     assert scope.since is not None and scope.until is not None
-    f = _facts(scope)
-    bucket = sa.cast(sa.func.floor((f.c.t0 - scope.since) / step), sa.Integer).label("bucket")
-    q = sa.select(
-        bucket,
-        sa.func.sum(f.c.requests).label("requests"),
-        sa.func.sum(f.c.usd).label("usd"),
-        sa.func.sum(f.c.denied).label("denied"),
-        sa.func.sum(f.c.errors).label("errors"),
-    ).group_by(bucket)
-    async with storage.read() as conn:
-        found = {int(row.bucket): row for row in await conn.execute(q)}
-    count = max(1, int(-(-(scope.until - scope.since) // step)))
+    since = scope.since
+
+    def build(f: Any) -> Any:
+        bucket = sa.cast(sa.func.floor((f.c.t0 - since) / step), sa.Integer)
+        sums = (f.c.requests, f.c.usd, f.c.denied, f.c.errors)
+        return sa.select(bucket, *(sa.func.sum(c) for c in sums)).group_by(bucket)
+
+    found = {int(row[0]): row for row in await _run(storage, scope, build, 1)}
+    count = max(1, int(-(-(scope.until - since) // step)))
     out = []
     for i in range(count):
-        row = found.get(i)
-        out.append({
-            "start": scope.since + i * step,
-            "requests": int(row.requests) if row else 0,
-            "usd": float(row.usd or 0) if row else 0.0,
-            "denied": int(row.denied or 0) if row else 0,
-            "errors": int(row.errors or 0) if row else 0,
-        })  # fmt: skip
+        row = found.get(i, [i, 0, 0.0, 0, 0])
+        out.append({"start": since + i * step, "requests": int(row[1]), "usd": float(row[2]),
+                    "denied": int(row[3]), "errors": int(row[4])})  # fmt: skip
     return out
 
 
@@ -293,42 +285,33 @@ def period_start(period: str, now: float) -> float | None:
 
 async def spent(storage: Storage, column: str, value: str, since: float | None) -> float:
     """Known spend of one team (by name) or key (by id) since a time."""
-    f = _facts(Scope(since, None))
-    q = sa.select(sa.func.sum(f.c.usd)).where(f.c[column] == value)
-    async with storage.read() as conn:
-        total = (await conn.execute(q)).scalar_one()
-    return float(total or 0.0)
+    rows = await _run(
+        storage, Scope(since, None), lambda f: sa.select(sa.func.sum(f.c.usd)).where(f.c[column] == value), 0
+    )
+    return float(rows[0][0]) if rows else 0.0
 
 
 async def spend_by(storage: Storage, scope: Scope, group_by: str, limit: int = 1000) -> list[dict[str, Any]]:
     """Usage per team, key, model, provider or UTC day, as `bastion usage --group-by` reports it."""
     from datetime import UTC, datetime
 
-    f = _facts(scope)
+    names = ("requests", "errors", "tokens_in", "tokens_out", "usd", "unknown_cost")
+
+    def build(f: Any) -> Any:
+        if group_by == "day":
+            group: Any = sa.cast(sa.func.floor(f.c.t0 / 86400), sa.Integer)
+        else:
+            group = f.c[{"key": "key_id"}.get(group_by, group_by)]
+        return sa.select(group, *(sa.func.sum(f.c[n]) for n in names)).group_by(group)
+
+    rows = []
+    for raw, n, e, tin, tout, usd, unknown in await _run(storage, scope, build, 1):
+        group = raw
+        if group_by == "day" and raw is not None:
+            group = datetime.fromtimestamp(int(raw) * 86400, UTC).date().isoformat()
+        rows.append({"group": _none(group), "requests": n, "errors": e, "input_tokens": tin,
+                     "output_tokens": tout, "usd": round(float(usd), 9),
+                     "unknown_cost_requests": unknown})  # fmt: skip
     if group_by == "day":
-        group: Any = sa.cast(sa.func.floor(f.c.t0 / 86400), sa.Integer)
-    else:
-        group = f.c[{"key": "key_id"}.get(group_by, group_by)]
-    q = (
-        sa.select(
-            group.label("group"),
-            sa.func.sum(f.c.requests).label("requests"),
-            sa.func.sum(f.c.errors).label("errors"),
-            sa.func.sum(f.c.tokens_in).label("input_tokens"),
-            sa.func.sum(f.c.tokens_out).label("output_tokens"),
-            sa.func.sum(f.c.usd).label("usd"),
-            sa.func.sum(f.c.unknown_cost).label("unknown_cost_requests"),
-        )
-        .group_by(group)
-        .limit(limit)
-    )
-    async with storage.read() as conn:
-        rows = [dict(row._mapping) for row in await conn.execute(q)]
-    for row in rows:
-        row["usd"] = round(float(row["usd"] or 0), 9)
-        row["group"] = _none(row["group"])
-        if group_by == "day" and row["group"] is not None:
-            row["group"] = datetime.fromtimestamp(int(row["group"]) * 86400, UTC).date().isoformat()
-    if group_by == "day":
-        return sorted(rows, key=lambda x: x["group"] or "")
-    return sorted(rows, key=lambda x: (-x["usd"], -x["requests"], str(x["group"] or "")))
+        return sorted(rows, key=lambda x: x["group"] or "")[:limit]
+    return sorted(rows, key=lambda x: (-x["usd"], -x["requests"], str(x["group"] or "")))[:limit]
