@@ -8,6 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from bastion.config.audit import AuditConfig
 from bastion.config.cache import CacheConfig
+from bastion.config.compliance import (
+    ComplianceSettings,
+    ReviewSettings,
+    UnknownUseCase,
+    UseCase,
+    unique_use_cases,
+)
 from bastion.config.limits import LimitsConfig
 from bastion.config.pii import PiiConfig
 from bastion.config.policy import Policies, PolicySettings
@@ -148,6 +155,10 @@ class Config(Strict):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     policies: Policies = Field(default_factory=list, description="inline rules (docs/policy.md)")
+    use_cases: list[UseCase] = Field(default_factory=list, description="risk register (docs/compliance.md)")
+    unknown_use_case: UnknownUseCase = Field("allow", description="a request naming no known use case")
+    reviews: ReviewSettings = Field(default_factory=ReviewSettings)
+    compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
 
     @field_validator("database_url")
     @classmethod
@@ -186,6 +197,7 @@ class Config(Strict):
             if name not in known:
                 raise ValueError(f"pii.providers.{name}: unknown provider {name!r}")
         self.routing.check_groups({m.name for m in self.models})
+        unique_use_cases(self.use_cases)
         return self
 
     def provider(self, name: str) -> ProviderConfig:
