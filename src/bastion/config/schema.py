@@ -15,6 +15,7 @@ from bastion.config.compliance import (
     UseCase,
     unique_use_cases,
 )
+from bastion.config.hub import HubSettings
 from bastion.config.limits import LimitsConfig
 from bastion.config.pii import PiiConfig
 from bastion.config.policy import Policies, PolicySettings
@@ -159,6 +160,7 @@ class Config(Strict):
     unknown_use_case: UnknownUseCase = Field("allow", description="a request naming no known use case")
     reviews: ReviewSettings = Field(default_factory=ReviewSettings)
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
+    hub: HubSettings = Field(default_factory=HubSettings)  # the web console (docs/hub.md)
 
     @field_validator("database_url")
     @classmethod
