@@ -19,7 +19,7 @@ generation is recorded as `compliance.report`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +35,17 @@ from bastion.config.compliance import Risk, UseCase
 from bastion.context import Principal
 from bastion.errors import Forbidden, Unavailable, Unprocessable
 from bastion.server.state import STATE
+
+
+class ReportBody(RawBody):
+    """The report in the asked format (documented as such in the OpenAPI document)."""
+
+    OPENAPI_CONTENT: ClassVar[dict[str, Any]] = {
+        "application/json": {"schema": {"type": "object"}},
+        "text/markdown": {"schema": {"type": "string"}},
+        "text/html": {"schema": {"type": "string"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    }
 
 
 class UseCaseOut(UseCase):
@@ -215,7 +226,7 @@ async def compliance_report(request: web.Request, p: Principal, _body: None) -> 
     record(audit, actor_of(p), report, fmt)
     _, content_type, ext = FORMATS[fmt]
     name = f"bastion-compliance-{framework}.{ext}"
-    return 200, RawBody(
+    return 200, ReportBody(
         body=render(report, fmt), content_type=content_type, filename=name if fmt == "pdf" else None
     )
 
@@ -229,7 +240,7 @@ COMPLIANCE_ROUTES: tuple[tuple[Any, ...], ...] = (
         compliance_report,
         "compliance:read",
         "Framework-mapped compliance report (framework, from, to, team, format=json|md|html|pdf)",
-        RawBody,
+        ReportBody,
     ),
     ("GET", "/admin/use-cases", list_use_cases, "use_cases:read", "The use-case register", UseCaseList),
     (
