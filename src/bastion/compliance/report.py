@@ -385,7 +385,7 @@ def _eu(c: _Ctx) -> list[dict[str, Any]]:
             f"{f.flagged} flagged interaction(s) in the trail but {r['entered']} queue entries: "
             "the difference did not reach the queue (see the gateway log)."
         )
-    if not any(u.risk == "high" for u in c.inputs.use_cases.values()) and not c.inputs.use_cases:
+    if not c.inputs.use_cases:
         s["gaps"].append("No use cases are registered, so the report cannot tell which traffic is high-risk.")
     out.append(s)
 
