@@ -49,7 +49,8 @@ class UseCaseStage:
             self._unknown(ctx, named)
             return
         ctx.annotations[USE_CASE] = use_case.name
-        if not any(fnmatchcase(ctx.model, g) for g in use_case.allowed_models):
+        models = use_case.allowed_models
+        if "*" not in models and not any(fnmatchcase(ctx.model, g) for g in models):
             raise Forbidden(
                 f"The model '{ctx.model}' is not allowed for use case '{use_case.name}'",
                 param="model",
