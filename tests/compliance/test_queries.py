@@ -136,6 +136,10 @@ def test_the_hook_collects_every_source() -> None:
         "response": {"matched": [{"id": "out", "action": "flag"}]},
     }
     c.annotations["limits"] = {"soft_budget_exceeded": ["key 'bot' daily budget of $10.00"]}
+    c.annotations["checks"] = [
+        {"check": "toxicity", "where": "response", "score": 0.9, "threshold": 0.8, "outcome": "flagged"},
+        {"check": "prompt_injection", "where": "request", "score": 0.1, "outcome": "passed"},
+    ]
     flag_for_review(c, "guardrail", "prompt injection suspected", {"check": "injection"})
     flag_for_review(c, "guardrail", "prompt injection suspected", {"check": "injection"})  # once
     reasons = collect(c, ReviewSettings())
@@ -144,8 +148,10 @@ def test_the_hook_collects_every_source() -> None:
         ("policy", "f"),
         ("shadow", "s"),
         ("policy", "out"),
+        ("guardrail", None),  # the flagged check; the passed one is not a reason
         ("budget", None),
     ]
+    assert reasons[4]["detail"] == {"check": "toxicity", "where": "response", "score": 0.9, "threshold": 0.8}
     assert collect(c, ReviewSettings()) == reasons  # idempotent (seal, then finish)
     quiet = ctx("r2")
     quiet.annotations["limits"] = {"soft_budget_exceeded": ["team budget"]}

@@ -107,7 +107,7 @@ class Facts:
             kind = "policy_denied"
         elif code == "pii_blocked":
             kind = "pii_blocked"
-        elif decision == "blocked":
+        elif decision == "blocked" or code == "content_filter":
             kind = "guardrail_blocked"
         if kind is not None:
             self.incidents.setdefault(day(rec.get("ts_start")), Counter())[kind] += 1

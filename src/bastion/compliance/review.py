@@ -7,9 +7,10 @@ Anything that wants a person to look at a request calls one function while the r
 
 It only notes the reason on the request (`ctx.annotations["review"]`, a few µs, no I/O). The review stage
 also picks up, by itself, policy rules with `action: flag` (request and response rules), shadow-mode
-hits, requests past a soft budget (`reviews.budget_near`) and requests for an unknown use case
-(`unknown_use_case: flag`). The reasons are stored in the request's audit record (`review`) and, once the
-answer is delivered, the request enters the queue: one row per request, however many reasons.
+hits, content checks whose verdict is `flagged` (the `checks` annotation), requests past a soft budget
+(`reviews.budget_near`) and requests for an unknown use case (`unknown_use_case: flag`). The reasons are
+stored in the request's audit record (`review`) and, once the answer is delivered, the request enters the
+queue: one row per request, however many reasons.
 """
 
 from __future__ import annotations
@@ -77,6 +78,19 @@ def collect(ctx: RequestContext, settings: ReviewSettings) -> list[dict[str, Any
             policy.get("response") or {}, "response to the "
         ):
             flag_for_review(ctx, entry["source"], entry["reason"], entry["detail"])
+    checks = ann.get("checks")  # content checks (guardrails): [{check, where, score, outcome, ...}]
+    if isinstance(checks, list):
+        for c in checks:
+            if isinstance(c, dict) and c.get("outcome") == "flagged":
+                detail = {
+                    k: c.get(k) for k in ("check", "where", "score", "threshold") if c.get(k) is not None
+                }
+                flag_for_review(
+                    ctx,
+                    "guardrail",
+                    f"check '{c.get('check')}' flagged the {c.get('where') or 'request'}",
+                    detail,
+                )
     limits = ann.get("limits")
     if settings.budget_near and isinstance(limits, dict):
         for budget in limits.get("soft_budget_exceeded") or ():
