@@ -480,3 +480,45 @@ async def test_use_case_crud_and_key_binding(
             break
         await asyncio.sleep(0.05)
     assert statuses == [201, 409, 422, 409, 409, 200, 200]
+
+
+async def test_use_cases_through_the_cli(
+    known: dict[str, int], gw: Gateway, client: httpx.AsyncClient, config_file: Path
+) -> None:
+    cfg = str(config_file)
+    entry = {"name": "cli-case", "owner": "ops", "risk": "high", "purpose": "triage tickets"}
+    added = cli("use-cases", "add", orjson.dumps(entry).decode(), "--config", cfg)
+    assert added.returncode == 0 and "added" in added.stdout, added.stderr
+    again = cli("use-cases", "add", orjson.dumps(entry).decode(), "--config", cfg)
+    assert again.returncode == 1 and "exists" in again.stderr
+    listed = orjson.loads(cli("use-cases", "list", "--config", cfg, "--format", "json").stdout)["data"]
+    assert {(u["name"], u["source"]) for u in listed} >= {("cli-case", "api"), ("support", "config")}
+    assert "cli-case" in cli("use-cases", "list", "--config", cfg).stdout
+    c = openai.AsyncOpenAI(base_url=gw.openai_base, api_key=ADMIN_KEY, max_retries=0)
+    for _ in range(100):  # every worker picks the change up within identity.poll_interval
+        raw = await c.chat.completions.with_raw_response.create(
+            model="openai-echo",
+            messages=[{"role": "user", "content": "hi"}],
+            extra_headers={HEADER: "cli-case"},
+        )
+        got = await client.get(f"/admin/audit/{raw.headers['x-request-id']}", headers=auth())
+        for _ in range(100):
+            if got.status_code == 200:
+                break
+            await asyncio.sleep(0.05)
+            got = await client.get(f"/admin/audit/{raw.headers['x-request-id']}", headers=auth())
+        if got.json()["data"][0]["use_case"] == "cli-case":
+            break
+        await asyncio.sleep(0.1)
+    assert got.json()["data"][0]["use_case"] == "cli-case"
+    assert cli("use-cases", "remove", "support", "--config", cfg).returncode == 1  # a config entry
+    assert cli("use-cases", "remove", "cli-case", "--config", cfg).returncode == 0
+    admin = await committed(client, 1, kind="admin")
+    assert [
+        (a["action"], a["target"], a["status"]) for a in admin if a["action"].startswith("use_cases.")
+    ] == [
+        ("use_cases.add", "cli-case", 200),
+        ("use_cases.add", "cli-case", 409),
+        ("use_cases.remove", "support", 409),
+        ("use_cases.remove", "cli-case", 200),
+    ]

@@ -33,7 +33,7 @@ from bastion.compliance.review import Review, ReviewQueue
 from bastion.compliance.usecases import UseCases
 from bastion.config.compliance import Risk, UseCase
 from bastion.context import Principal
-from bastion.errors import Forbidden, Unavailable, Unprocessable
+from bastion.errors import Forbidden, NotFound, Unavailable, Unprocessable
 from bastion.server.state import STATE
 
 
@@ -134,8 +134,6 @@ async def list_use_cases(request: web.Request, p: Principal, _body: None) -> tup
 
 
 async def get_use_case(request: web.Request, p: Principal, _body: None) -> tuple[int, BaseModel]:
-    from bastion.errors import NotFound
-
     register = _register(request)
     await register.refresh()
     entry = register.get(request.match_info["id"])

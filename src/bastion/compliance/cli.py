@@ -1,6 +1,7 @@
-"""`bastion report --framework ...` (the framework-mapped report; `bastion.audit.cli` hands over to it) and
-`bastion reviews list|decide`, straight against the configured database. Each report and each decision is
-recorded in the audit trail with the actor `cli:<os user>`."""
+"""`bastion report --framework ...` (the framework-mapped report; `bastion.audit.cli` hands over to it),
+`bastion reviews list|decide` and `bastion use-cases list|add|remove`, straight against the configured
+database. Each report, decision and use-case change is recorded in the audit trail with the actor
+`cli:<os user>`."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from bastion.compliance.review import DECISIONS, STATUSES, Review, ReviewQueue
 from bastion.compliance.usecases import UseCases
 from bastion.config import Config, ConfigError, load_config, parse_config
 from bastion.config.defaults import DEFAULT_CONFIG
-from bastion.errors import GatewayError
+from bastion.errors import GatewayError, Unprocessable
 from bastion.storage import Storage, open_storage
 
 EXIT_REFUSED = 1
@@ -85,21 +86,36 @@ def _when(ts: float | None) -> str:
 def _table(rows: list[Review]) -> str:
     head = ["id", "created", "status", "team", "use_case", "model", "request_id", "reasons"]
     cells = [
-        [r.id, _when(r.created_at), r.status, r.team or "", r.use_case or "", r.model or "", r.request_id,
-         "; ".join(x.get("reason", "") for x in r.reasons)]
+        [
+            r.id,
+            _when(r.created_at),
+            r.status,
+            r.team or "",
+            r.use_case or "",
+            r.model or "",
+            r.request_id,
+            "; ".join(x.get("reason", "") for x in r.reasons),
+        ]
         for r in rows
-    ]  # fmt: skip
+    ]
     widths = [max(len(x) for x in col) for col in zip(head, *cells, strict=True)]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-                     for line in [head, *cells]) + "\n"  # fmt: skip
+    return (
+        "\n".join(
+            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+            for line in [head, *cells]
+        )
+        + "\n"
+    )
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     async def job(config: Config, storage: Storage) -> int:
         rows, _ = await ReviewQueue(storage).page(
-            None if args.status == "all" else args.status, limit=args.limit, team=args.team,
+            None if args.status == "all" else args.status,
+            limit=args.limit,
+            team=args.team,
             use_case=args.use_case,
-        )  # fmt: skip
+        )
         if args.format == "json":
             data = {"data": [r.as_dict() for r in rows]}
             sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -126,8 +142,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
                     )
                 raise
             if audit is not None:
-                audit.change(actor, "reviews.decide", target=args.id, status=200, before=before,
-                             after=review.as_dict())  # fmt: skip
+                audit.change(
+                    actor, "reviews.decide", target=args.id, status=200, before=before, after=review.as_dict()
+                )
         if args.format == "json":
             sys.stdout.write(orjson.dumps(review.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
         else:
@@ -137,7 +154,87 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return _run(args, job)
 
 
+def cmd_use_cases_list(args: argparse.Namespace) -> int:
+    async def job(config: Config, storage: Storage) -> int:
+        register = UseCases(config, storage)
+        await register.refresh()
+        rows = [
+            u.model_dump(mode="json") | {"source": register.source(n)}
+            for n, u in sorted(register.entries.items())
+        ]
+        if args.format == "json":
+            sys.stdout.write(orjson.dumps({"data": rows}, option=orjson.OPT_INDENT_2).decode() + "\n")
+            return 0
+        head = ["name", "risk", "owner", "purpose", "people", "models", "keys", "source"]
+        cells = [
+            [
+                r["name"],
+                r["risk"],
+                r["owner"],
+                r["purpose"],
+                "yes" if r["interacts_with_people"] else "no",
+                ",".join(r["allowed_models"]),
+                ",".join(r["keys"]),
+                r["source"],
+            ]
+            for r in rows
+        ]
+        widths = [max(len(x) for x in col) for col in zip(head, *cells, strict=True)]
+        for line in [head, *cells]:
+            print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+        return 0
+
+    return _run(args, job)
+
+
+def cmd_use_cases_change(args: argparse.Namespace) -> int:
+    """`use-cases add JSON` / `use-cases remove NAME`: stored entries, recorded like the admin API's."""
+
+    async def job(config: Config, storage: Storage) -> int:
+        register = UseCases(config, storage)
+        actor = cli_actor()
+        action = f"use_cases.{args.use_cases_command}"
+        async with cli_audit(config, storage) as audit:
+            target = args.name if args.use_cases_command == "remove" else None
+            try:
+                if args.use_cases_command == "add":
+                    try:
+                        data = orjson.loads(args.json)
+                    except orjson.JSONDecodeError as exc:
+                        raise Unprocessable(f"not JSON: {exc}") from None
+                    target = data.get("name") if isinstance(data, dict) else None
+                    entry = await register.create(data if isinstance(data, dict) else {}, actor["name"])
+                    before, after = None, entry.model_dump(mode="json")
+                else:
+                    before, after = (await register.delete(args.name)).model_dump(mode="json"), None
+            except GatewayError as exc:
+                if audit is not None:
+                    audit.change(actor, action, target=target, status=exc.status_code)
+                raise
+            if audit is not None:
+                audit.change(actor, action, target=target, status=200, before=before, after=after)
+        print(f"use case {target!r}: {'added' if after else 'removed'}")
+        return 0
+
+    return _run(args, job)
+
+
 def register(sub: Any) -> None:
+    uc = sub.add_parser("use-cases", help="the use-case register (risk register)")
+    usub = uc.add_subparsers(dest="use_cases_command", required=True)
+    ul = usub.add_parser("list", help="config and stored use cases")
+    ul.add_argument("--config")
+    ul.add_argument("--format", choices=("table", "json"), default="table")
+    ul.set_defaults(func=cmd_use_cases_list)
+    ua = usub.add_parser("add", help="store a use case (JSON object with the config fields)")
+    ua.add_argument("json")
+    ua.add_argument("--config")
+    ua.set_defaults(func=cmd_use_cases_change)
+    ur = usub.add_parser("remove", help="remove a stored use case (config entries stay in the file)")
+    ur.add_argument("name")
+    ur.add_argument("--config")
+    ur.set_defaults(func=cmd_use_cases_change)
+
     r = sub.add_parser("reviews", help="the human review queue: list flagged requests, decide them")
     rsub = r.add_subparsers(dest="reviews_command", required=True)
     ls = rsub.add_parser("list", help="reviews, oldest first (default: open ones)")

@@ -13,7 +13,7 @@ from bastion.audit.service import Audit, config_hash
 from bastion.audit.store import AuditStore
 from bastion.compliance.pdf import to_pdf
 from bastion.compliance.render import markdown, to_html, to_json
-from bastion.compliance.report import Inputs, build
+from bastion.compliance.report import Inputs
 from bastion.compliance.review import ReviewQueue
 from bastion.config.compliance import UseCase
 from bastion.config.schema import Config
@@ -43,12 +43,6 @@ def inputs(config: Config, storage: Storage, material: Material, use_cases: dict
 def render(report: dict[str, Any], fmt: str) -> bytes:
     out = FORMATS[fmt][0](report)
     return out if isinstance(out, bytes) else out.encode()
-
-
-async def produce(
-    src: Inputs, framework: str, since: float | None, until: float | None, team: str | None
-) -> dict[str, Any]:
-    return await build(src, framework, since, until, team)
 
 
 def record(audit: Audit | None, actor: dict[str, Any], report: dict[str, Any], fmt: str) -> None:
