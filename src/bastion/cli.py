@@ -69,6 +69,10 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         print(f"{args.file}: {len(exc.errors)} error(s)", file=sys.stderr)
         return EXIT_CONFIG
+    from bastion.compliance.checks import retention_warnings
+
+    for warning in retention_warnings(config):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{args.file}: OK ({len(config.providers)} providers, {len(config.models)} models)")
     return 0
 
@@ -102,6 +106,7 @@ _COMMAND_MODULES = (
     "bastion.audit.cli",
     "bastion.policy.cli",
     "bastion.cost.cli",
+    "bastion.compliance.cli",
 )
 
 

@@ -54,6 +54,9 @@ def document(routes: Any) -> dict[str, Any]:
                 },
             },
         }
+        media = getattr(r.response, "OPENAPI_CONTENT", None)  # a non-JSON answer (`bastion.admin.raw`)
+        if media is not None:
+            op["responses"][str(r.status)]["content"] = media
         if "{id}" in r.path:
             op["parameters"] = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
         if r.body is not None:

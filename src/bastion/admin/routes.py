@@ -21,7 +21,9 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from bastion.admin import models as m
+from bastion.admin.raw import RawBody
 from bastion.audit.admin import AUDIT_ROUTES, record_change, state_before
+from bastion.compliance.admin import COMPLIANCE_ROUTES
 from bastion.config.public import public_config
 from bastion.context import Principal
 from bastion.cost.admin import COST_ROUTES
@@ -42,10 +44,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
         {"teams:read", "teams:write", "keys:read", "keys:write", "config:read", "whoami", "audit:read"}
         | {"policies:read", "policies:write", "usage:read"}
+        | {"compliance:read", "use_cases:read", "use_cases:write", "reviews:read", "reviews:decide"}
     ),
     "team-admin": frozenset({"teams:read", "keys:read", "keys:write", "whoami", "usage:read"}),
     "auditor": frozenset(
         {"teams:read", "keys:read", "config:read", "whoami", "audit:read", "policies:read", "usage:read"}
+        # reviews:decide only with reviews.auditors_may_decide (checked by the handler)
+        | {"compliance:read", "use_cases:read", "reviews:read", "reviews:decide"}
     ),
 }
 
@@ -154,6 +159,12 @@ def endpoint(route: Route) -> Callable[[web.Request], Awaitable[web.Response]]:
                 )
             return _error(err, rid)
         record_change(request, principal, route, status=status, before=before, after=out, request_id=rid)
+        if isinstance(out, RawBody):  # a report as Markdown, HTML or PDF
+            disposition = {}
+            if out.filename:
+                disposition["Content-Disposition"] = f'attachment; filename="{out.filename}"'
+            return web.Response(body=out.body, status=status, content_type=out.content_type,
+                                headers={"x-request-id": rid, **disposition})  # fmt: skip
         return web.Response(
             body=out.model_dump_json(),
             status=status,
@@ -346,6 +357,7 @@ ROUTES: tuple[Route, ...] = (
     *(Route(*spec) for spec in ROUTING_ROUTES),
     *(Route(*spec) for spec in POLICY_ROUTES),
     *(Route(*spec) for spec in COST_ROUTES),
+    *(Route(*spec) for spec in COMPLIANCE_ROUTES),
 )
 
 

@@ -110,6 +110,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.framework:  # the framework-mapped report (EU AI Act, ISO/IEC 42001, GDPR)
+        from bastion.compliance.cli import cmd_framework_report
+
+        return cmd_framework_report(args)
+    if args.format == "pdf":
+        print("error: --format pdf needs --framework (eu-ai-act, iso-42001, gdpr or all)", file=sys.stderr)
+        return EXIT_USAGE
+
     async def job(config: Config, store: AuditStore) -> int:
         material = load_material(config.audit, config.database_url)
         report = await build_report(
@@ -204,11 +212,16 @@ def register(sub: Any) -> None:
     sh.add_argument("--team", required=True)
     sh.set_defaults(func=cmd_shred)
 
-    r = sub.add_parser("report", help="compliance report for a period (Markdown, HTML or JSON)")
+    r = sub.add_parser("report", help="compliance report (Markdown, HTML, JSON; PDF with --framework)")
     r.add_argument("--config")
+    r.add_argument(
+        "--framework",
+        choices=("eu-ai-act", "iso-42001", "gdpr", "all"),
+        help="map the evidence to articles and controls (docs/compliance.md); recorded in the trail",
+    )
     r.add_argument("--from", dest="since")
     r.add_argument("--to", dest="until")
     r.add_argument("--team")
-    r.add_argument("--format", choices=("md", "markdown", "html", "json"), default="md")
+    r.add_argument("--format", choices=("md", "markdown", "html", "json", "pdf"), default="md")
     r.add_argument("--output", "-o")
     r.set_defaults(func=cmd_report)

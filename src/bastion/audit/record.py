@@ -162,6 +162,9 @@ def request_record(
         "region": t.region if t else None,
         "route": ann.get("routing"),  # bastion.routing: strategy, candidates, scores, failovers
         "attempts": [[a.target, a.outcome, a.status] for a in ctx.attempts] or None,
+        "use_case": ann.get("use_case"),  # bastion.compliance: the registered use case served
+        "use_case_unknown": ann.get("use_case_unknown"),  # a use case named by the request, not registered
+        "review": ann.get("review"),  # why the request entered the human review queue
         "policy": ann.get("policy"),
         "policy_stream_denied": ann.get("policy_stream_denied"),  # rule id that cut a stream short
         "pii": ann.get("pii"),

@@ -8,6 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from bastion.config.audit import AuditConfig
 from bastion.config.cache import CacheConfig
+from bastion.config.compliance import (
+    ComplianceSettings,
+    ReviewSettings,
+    UnknownUseCase,
+    UseCase,
+    unique_use_cases,
+)
 from bastion.config.hub import HubSettings
 from bastion.config.limits import LimitsConfig
 from bastion.config.pii import PiiConfig
@@ -149,6 +156,10 @@ class Config(Strict):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     policies: Policies = Field(default_factory=list, description="inline rules (docs/policy.md)")
+    use_cases: list[UseCase] = Field(default_factory=list, description="risk register (docs/compliance.md)")
+    unknown_use_case: UnknownUseCase = Field("allow", description="a request naming no known use case")
+    reviews: ReviewSettings = Field(default_factory=ReviewSettings)
+    compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
     hub: HubSettings = Field(default_factory=HubSettings)  # the web console (docs/hub.md)
 
     @field_validator("database_url")
@@ -188,6 +199,7 @@ class Config(Strict):
             if name not in known:
                 raise ValueError(f"pii.providers.{name}: unknown provider {name!r}")
         self.routing.check_groups({m.name for m in self.models})
+        unique_use_cases(self.use_cases)
         return self
 
     def provider(self, name: str) -> ProviderConfig:

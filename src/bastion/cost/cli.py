@@ -72,7 +72,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     u = sub.add_parser(
-        "usage", help="usage and cost by team, key, model, provider or day (from the audit trail)"
+        "usage", help="usage and cost by team, key, model, provider, use case or day (from the audit trail)"
     )
     u.add_argument("--config", help="YAML config file (default: the embedded demo setup)")
     u.add_argument("--group-by", choices=GROUPS, default="model")

@@ -10,8 +10,8 @@ from typing import Any
 from bastion.audit.query import Filters, scan
 from bastion.audit.store import AuditStore
 
-GROUPS = ("team", "key", "model", "provider", "day")
-_FIELD = {"team": "team", "key": "key_id", "model": "model", "provider": "provider"}
+GROUPS = ("team", "key", "model", "provider", "use_case", "day")
+_FIELD = {"team": "team", "key": "key_id", "model": "model", "provider": "provider", "use_case": "use_case"}
 
 
 @dataclass(slots=True)

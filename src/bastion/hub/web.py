@@ -69,9 +69,10 @@ class Hub:
         self.env.globals["static"] = self.static.url
         self.env.filters.update(fmt.FILTERS)
 
-    def render(self, template: str, status: int = 200, **context: Any) -> web.Response:
+    def render(self, template: str, http_status: int = 200, /, **context: Any) -> web.Response:
+        """`http_status` is positional only: a template context may hold its own `status`."""
         html = self.env.get_template(template).render(**context)
-        return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+        return web.Response(text=html, status=http_status, content_type="text/html", charset="utf-8")
 
     def nav(self, session: Session) -> list[Page]:
         return [p for p in self.pages if p.nav and allowed(session.principal, p.permission)]

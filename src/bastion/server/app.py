@@ -5,6 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bastion.audit import Audit
+from bastion.compliance.review import ReviewQueue
+from bastion.compliance.stages import ReviewStage, UseCaseStage
+from bastion.compliance.usecases import UseCases
 from bastion.config.schema import Config
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.runtime import Identity
@@ -44,11 +47,13 @@ def build_state(config: Config) -> GatewayState:
     limiter = build_limiter(config, models)
     audit = Audit(config, storage) if config.audit.enabled else None
     policy, rules = build_policy(config, storage, pii.engine)
+    use_cases, reviews = UseCases(config, storage), ReviewQueue(storage)
     pipeline = Pipeline(
         [
             AuditGateStage(audit),  # 503 while the audit journal is full (database outage)
             AuthenticateStage(authenticator),
             DecodeStage(),
+            UseCaseStage(use_cases, config),  # which use case (risk register); unknown: allow/flag/deny
             PolicyStage(rules),
             # admission; its finish costs and settles (before audit's finish)
             LimitsStage(limiter, record_cost=audit is not None or config.cache.enabled),
@@ -57,6 +62,7 @@ def build_state(config: Config) -> GatewayState:
             with_cache(CallStage(build_adapters(), build_codecs(), upstream, Resilience(models)), config),
             InspectStage(rules.detector),
             RestoreStage(config.pii, pii.engine),
+            ReviewStage(reviews, config),  # flagged requests enter the human review queue
             AuditStage(audit),
         ]
     )
@@ -71,6 +77,8 @@ def build_state(config: Config) -> GatewayState:
         limiter=limiter,
         audit=audit,
         policy=policy,
+        use_cases=use_cases,
+        reviews=reviews,
     )
 
 
@@ -83,6 +91,8 @@ async def _startup(app: web.Application) -> None:
         await state.policy.start()
     if state.audit is not None:
         await state.audit.start()
+    if state.use_cases is not None:
+        await state.use_cases.start()
     await state.models.start(state.storage, state.config.redis_url)  # the learned routing state
     if state.config.admin is not None:
         await _start_admin_listener(state)
@@ -113,6 +123,8 @@ async def _cleanup(app: web.Application) -> None:
         await state.admin_runner.cleanup()
         state.admin_runner = None
     await state.identity.stop()
+    if state.use_cases is not None:
+        await state.use_cases.stop()
     if state.policy is not None:
         await state.policy.stop()
     await state.models.stop()  # flushes the learned routing state

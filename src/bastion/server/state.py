@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bastion.audit import Audit
+from bastion.compliance.review import ReviewQueue
+from bastion.compliance.usecases import UseCases
 from bastion.config.schema import Config
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.runtime import Identity
@@ -33,6 +35,8 @@ class GatewayState:
     limiter: Limiter | None = None  # rate limits, budgets and cost (`bastion.limits`)
     audit: Audit | None = None  # the audit trail (`bastion.audit`), None when `audit.enabled: false`
     policy: PolicyRuntime | None = None  # the active policy set and its hot reload (`bastion.policy`)
+    use_cases: UseCases | None = None  # the use-case register (`bastion.compliance`)
+    reviews: ReviewQueue | None = None  # the human review queue (`bastion.compliance.review`)
 
 
 STATE = web.AppKey("bastion_state", GatewayState)

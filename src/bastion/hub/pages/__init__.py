@@ -4,7 +4,18 @@
 from __future__ import annotations
 
 from bastion.hub.page import Page
-from bastion.hub.pages import integrity, keys, models, overview, policies, requests, spend, teams
+from bastion.hub.pages import (
+    compliance,
+    integrity,
+    keys,
+    models,
+    overview,
+    policies,
+    requests,
+    reviews,
+    spend,
+    teams,
+)
 
 PAGES: tuple[Page, ...] = (
     overview.PAGE,
@@ -14,5 +25,7 @@ PAGES: tuple[Page, ...] = (
     policies.PAGE,
     models.PAGE,
     spend.PAGE,
+    reviews.PAGE,
+    compliance.PAGE,
     integrity.PAGE,
 )
