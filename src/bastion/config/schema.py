@@ -13,6 +13,7 @@ from bastion.config.pii import PiiConfig
 from bastion.config.policy import Policies, PolicySettings
 from bastion.config.presets import KEYLESS_TYPES, PROVIDER_TYPES
 from bastion.config.routing import RoutingConfig
+from bastion.config.shadow import ShadowConfig
 
 ProviderType = Literal[
     "openai",
@@ -148,6 +149,7 @@ class Config(Strict):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     policies: Policies = Field(default_factory=list, description="inline rules (docs/policy.md)")
+    shadow: ShadowConfig = Field(default_factory=ShadowConfig)  # shadow-AI discovery (docs/shadow-ai.md)
 
     @field_validator("database_url")
     @classmethod
