@@ -56,7 +56,7 @@ class ZeekParser:
         elif name == "#empty_field":
             self.empty = rest
 
-    def _json(self, text: str) -> Event:
+    def _json(self, text: str) -> Event | None:
         try:
             data = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -65,7 +65,7 @@ class ZeekParser:
             raise BadLine("a JSON line must be an object")
         return self._event({k: "" if data.get(k) is None else str(data[k]) for k in _WANTED if k in data})
 
-    def _event(self, row: dict[str, str]) -> Event:
+    def _event(self, row: dict[str, str]) -> Event | None:
         unset = (self.unset, self.empty, "")
         host = row.get("host", unset[0])
         path = row.get("uri", "")
@@ -73,7 +73,7 @@ class ZeekParser:
             host = row.get("server_name", unset[0])
             path = ""
         if host in unset:
-            raise BadLine("no host or server_name")
+            return None  # a TLS connection without SNI, an HTTP/1.0 request without Host: nothing to name
         if "ts" not in row:
             raise BadLine("no ts")
         user = row.get("username", unset[0])
