@@ -26,6 +26,8 @@ from bastion.providers import build_adapters
 from bastion.routing.resilience import Resilience
 from bastion.server import handlers
 from bastion.server.state import STATE, GatewayState
+from bastion.shadow.runtime import ShadowRuntime
+from bastion.shadow.signals import ShadowSignalStage
 from bastion.storage import open_storage
 from bastion.translate import build_codecs
 from bastion.upstream import Upstream
@@ -44,8 +46,10 @@ def build_state(config: Config) -> GatewayState:
     limiter = build_limiter(config, models)
     audit = Audit(config, storage) if config.audit.enabled else None
     policy, rules = build_policy(config, storage, pii.engine)
+    shadow = ShadowRuntime(config, storage) if config.shadow.enabled else None
     pipeline = Pipeline(
         [
+            ShadowSignalStage(shadow),  # finish only: provider-shaped keys refused, provider keys in prompts
             AuditGateStage(audit),  # 503 while the audit journal is full (database outage)
             AuthenticateStage(authenticator),
             DecodeStage(),
@@ -62,7 +66,7 @@ def build_state(config: Config) -> GatewayState:
     )
     return GatewayState(
         config, pipeline, models, upstream, storage, identity, authenticator, limiter=limiter, audit=audit,
-        policy=policy,
+        policy=policy, shadow=shadow,
     )
 
 
@@ -76,6 +80,8 @@ async def _startup(app: web.Application) -> None:
     if state.audit is not None:
         await state.audit.start()
     await state.models.start(state.storage, state.config.redis_url)  # the learned routing state
+    if state.shadow is not None:
+        await state.shadow.start()  # flushes, retention, the syslog listener
     if state.config.admin is not None:
         await _start_admin_listener(state)
     state.ready = True
@@ -109,6 +115,8 @@ async def _cleanup(app: web.Application) -> None:
         await state.policy.stop()
     await state.models.stop()  # flushes the learned routing state
     await state.upstream.close()
+    if state.shadow is not None:
+        await state.shadow.stop()  # writes what is buffered
     if state.audit is not None:
         await state.audit.stop()  # commits every journalled record and signs a final checkpoint
     await state.storage.close()

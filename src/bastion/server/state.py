@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -33,6 +34,7 @@ class GatewayState:
     limiter: Limiter | None = None  # rate limits, budgets and cost (`bastion.limits`)
     audit: Audit | None = None  # the audit trail (`bastion.audit`), None when `audit.enabled: false`
     policy: PolicyRuntime | None = None  # the active policy set and its hot reload (`bastion.policy`)
+    shadow: Any = None  # shadow-AI discovery (`bastion.shadow.runtime.ShadowRuntime`), None when disabled
 
 
 STATE = web.AppKey("bastion_state", GatewayState)

@@ -19,6 +19,7 @@ import yaml
 TRAINS = ("yes", "no", "opt-out", "depends", "unknown")
 NOT_REVIEWED = "Not reviewed: check the vendor's current terms."
 _CACHE_LIMIT = 65_536  # hosts remembered per index; cleared when full, so memory stays bounded
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # safe either way; in C when built with libyaml
 
 
 class CatalogueError(ValueError):
@@ -76,7 +77,7 @@ def _service(raw: Any, where: str) -> Service:
 
 def _entries(text: str, where: str) -> list[Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{where}: not valid YAML/JSON: {exc}") from None
     if isinstance(data, dict):

@@ -19,8 +19,8 @@ from bastion.shadow.formats import NAMES
 from bastion.shadow.formats.csvmap import parse_columns
 from bastion.shadow.reader import Progress
 from bastion.shadow.scan import scan_paths
+from bastion.shadow.setup import catalogue_for, users_for
 from bastion.shadow.summary import render
-from bastion.shadow.users import Users
 
 EXIT_PARTIAL = 1  # some file could not be read (the others were scanned and reported)
 EXIT_USAGE = 2
@@ -28,22 +28,6 @@ EXIT_USAGE = 2
 
 def _config(path: str | None) -> Config:
     return load_config(path) if path else parse_config(dict(DEFAULT_CONFIG))
-
-
-def catalogue_for(
-    config: Config, extra: list[str] | None = None, sanctioned: list[str] | None = None
-) -> Catalogue:
-    files = [config.shadow.catalogue_extra] if config.shadow.catalogue_extra else []
-    return Catalogue.build(
-        [*files, *(extra or [])],
-        providers=[(p.type, p.url) for p in config.providers if p.url],
-        sanctioned=[*config.shadow.sanctioned, *(sanctioned or [])],
-    )
-
-
-def users_for(config: Config) -> Users:
-    s = config.shadow
-    return Users(s.pseudonym_key.get_secret_value() if s.pseudonymize_users and s.pseudonym_key else None)
 
 
 def _setup(args: argparse.Namespace) -> tuple[Config, Catalogue]:
