@@ -37,6 +37,7 @@ class LineReader:
         self.fmt = fmt
         self.columns = columns
         self._parsers: dict[str, Parser] = {}
+        self._last = ""
 
     def read(self, line: str) -> Event | None:
         """An Event, None for nothing to count (blank, header), or BadLine."""
@@ -60,9 +61,11 @@ class LineReader:
     def raw(self, text: str) -> Event | None:
         fmt = self.fmt
         if fmt == "auto":
-            fmt = sniff_line(text) or ""
+            # a line of no recognisable shape continues the last format (a Zeek row after its #fields)
+            fmt = sniff_line(text) or self._last
             if not fmt:
                 raise BadLine("not a line of any known log format")
+            self._last = fmt
         parser = self._parsers.get(fmt)
         if parser is None:
             parser = self._parsers[fmt] = make_parser(fmt, self.columns)
