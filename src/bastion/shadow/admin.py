@@ -187,6 +187,11 @@ async def get_users(request: web.Request, p: Principal, _body: None) -> tuple[in
 async def get_overview(request: web.Request, p: Principal, _body: None) -> tuple[int, BaseModel]:
     runtime = _runtime(request)
     since, until = _period(request, set())
+    return 200, ShadowOverview(**await overview(runtime, since, until))
+
+
+async def overview(runtime: ShadowRuntime, since: str, until: str) -> dict[str, Any]:
+    """Per day, totals, services, new this week (up to `until`), top users: the API and the Hub page."""
     services = [describe(runtime, r, since) for r in await runtime.store.services_report(since, until)]
     services.sort(key=lambda r: (-r["requests"], r["service"]))
     sanctioned = {s["service"] for s in services if s["sanctioned"]}
@@ -207,10 +212,11 @@ async def get_overview(request: web.Request, p: Principal, _body: None) -> tuple
         "requests": sum(s["requests"] for s in services), "bytes_out": sum(s["bytes_out"] for s in services),
         "unsanctioned_bytes_out": sum(s["bytes_out"] for s in services if not s["sanctioned"]),
     }  # fmt: skip
-    return 200, ShadowOverview(
-        period={"from": since, "to": until}, totals=totals, days=[days[d] for d in sorted(days)],
-        new_this_week=new, services=services, top_users=users[:10], pseudonymous=runtime.users.pseudonymous,
-    )  # fmt: skip
+    return {
+        "period": {"from": since, "to": until}, "totals": totals, "days": [days[d] for d in sorted(days)],
+        "new_this_week": new, "services": services, "top_users": users[:10],
+        "pseudonymous": runtime.users.pseudonymous,
+    }  # fmt: skip
 
 
 # (method, path, handler, permission, summary, response model, body model), registered by bastion.admin

@@ -4,6 +4,6 @@
 from __future__ import annotations
 
 from bastion.hub.page import Page
-from bastion.hub.pages import overview
+from bastion.hub.pages import overview, shadow
 
-PAGES: tuple[Page, ...] = (overview.PAGE,)
+PAGES: tuple[Page, ...] = (overview.PAGE, shadow.PAGE)
