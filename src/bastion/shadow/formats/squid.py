@@ -33,7 +33,11 @@ class SquidParser:
             raise BadLine(f"bad time {parts[0][:40]!r}") from None
         if not parts[4].isdigit():
             raise BadLine(f"bad byte count {parts[4][:20]!r}")
-        host, path = split_url(parts[6])
+        url = parts[6]
+        if "/" in url or "@" in url or url.startswith("["):
+            host, path = split_url(url)
+        else:  # CONNECT host:port, most of a proxy's lines
+            host, path = url.partition(":")[0].rstrip(".").lower(), ""
         if not host:
             raise BadLine("no host in the URL")
         user = parts[7] if len(parts) > 7 and parts[7] != "-" else parts[2]
