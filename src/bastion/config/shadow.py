@@ -24,6 +24,16 @@ class ShadowSyslog(_Strict):
     columns: dict[str, str] = Field(default_factory=dict, description="format csv: field -> column index")
     max_message_bytes: int = Field(64 * 1024, ge=512, description="longer TCP lines are dropped (counted)")
 
+    @model_validator(mode="after")
+    def _columns(self) -> ShadowSyslog:
+        if self.format == "csv":
+            from bastion.shadow.formats.csvmap import parse_columns
+
+            if not self.columns:
+                raise ValueError("format csv needs columns (e.g. {user: login, host: url})")
+            parse_columns(self.columns)  # raises naming the bad field
+        return self
+
 
 class ShadowAlerts(_Strict):
     webhook_url: str | None = Field(None, description="POSTed a JSON alert; None: no alerts")
