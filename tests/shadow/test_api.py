@@ -86,6 +86,7 @@ def test_syslog_listener_counts_each_message(shadow_gw: ShadowGateway) -> None:
         header + "this is not a log line",
         f'{{"message": "{squid(epoch + 4, "10.30.0.6", "poe.com", "ivan")}"}}',
     ]
+    before = shadow_gw.get("overview").json()["worker"]
     shadow_gw.syslog(messages)
 
     def arrived() -> bool:
@@ -96,6 +97,9 @@ def test_syslog_listener_counts_each_message(shadow_gw: ShadowGateway) -> None:
     services = shadow_gw.services(day)
     assert services["poe"]["users"] == 3 and services["poe"]["bytes_out"] == 2500000
     assert set(services) == {"poe", "character-ai"}
+    after = shadow_gw.get("overview").json()["worker"]
+    assert after["syslog_messages"] - before["syslog_messages"] == 5
+    assert after["syslog_bad_lines"] - before["syslog_bad_lines"] == 1
     wait_until(lambda: any(a["service"] == "poe" and a["bytes_out"] == 2500000
                            for a in shadow_gw.receiver.of("large_upload")))  # fmt: skip
 

@@ -60,6 +60,7 @@ class ShadowOverview(BaseModel):
     services: list[dict[str, Any]]
     top_users: list[dict[str, Any]]
     pseudonymous: bool
+    worker: dict[str, int]  # this worker's ingest counters since start
 
 
 def _runtime(request: web.Request) -> ShadowRuntime:
@@ -215,7 +216,7 @@ async def overview(runtime: ShadowRuntime, since: str, until: str) -> dict[str, 
     return {
         "period": {"from": since, "to": until}, "totals": totals, "days": [days[d] for d in sorted(days)],
         "new_this_week": new, "services": services, "top_users": users[:10],
-        "pseudonymous": runtime.users.pseudonymous,
+        "pseudonymous": runtime.users.pseudonymous, "worker": runtime.stats(),
     }  # fmt: skip
 
 

@@ -29,7 +29,6 @@ DAY = 86400.0
 class Counters:
     events: int = 0
     matched: int = 0
-    bad_lines: int = 0
     flush_failures: int = 0
 
 
@@ -87,6 +86,18 @@ class ShadowRuntime:
         sanctioned = self.catalogue.is_sanctioned(service)
         return {"service": service, "name": info["name"], "vendor": info["vendor"],
                 "category": info["category"], "sanctioned": sanctioned}  # fmt: skip
+
+    def stats(self) -> dict[str, int]:
+        """This worker's counters since start (not shared between workers)."""
+        listener = self.syslog
+        return {
+            "events": self.counters.events, "matched": self.counters.matched,
+            "flush_failures": self.counters.flush_failures,
+            "syslog_messages": getattr(listener, "messages", 0),
+            "syslog_bad_lines": getattr(listener, "bad", 0),
+            "alerts_sent": self.alerter.sent, "alerts_failed": self.alerter.failed,
+            "alerts_dropped": self.alerter.dropped,
+        }  # fmt: skip
 
     # --- writing ------------------------------------------------------------------------------------
     async def flush(self) -> None:

@@ -39,7 +39,6 @@ class SyslogListener:
             event = (reader or self.reader).read(message)
         except (BadLine, ValueError, IndexError, KeyError) as exc:
             self.bad += 1
-            self.runtime.counters.bad_lines += 1
             log.debug("shadow syslog: bad line (%s)", exc)
             return
         if event is not None:
