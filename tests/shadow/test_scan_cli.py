@@ -151,3 +151,12 @@ def test_catalogue_lists_at_least_200_services() -> None:
     assert len(services) >= 200
     assert all(s["trains_on_inputs"] in {"yes", "no", "opt-out", "depends", "unknown"} for s in services)
     assert len({s["id"] for s in services}) == len(services)
+
+
+def test_standard_input_gzipped() -> None:
+    packed = gzip.compress((LOGS / "zeek_ssl.log").read_bytes())
+    proc = subprocess.run([BASTION, "shadow", "scan", "--json", "-"], input=packed, capture_output=True,
+                          timeout=99, check=True)  # fmt: skip
+    report = orjson.loads(proc.stdout)
+    got = {s["service"]: (s["users"], s["requests"], s["bytes_out"]) for s in report["services"]}
+    assert got == EXPECTED["zeek_ssl.log"][3] and report["files"][0]["format"] == "zeek"
