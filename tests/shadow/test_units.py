@@ -118,3 +118,17 @@ def test_syslog_headers(line: str, message: str) -> None:
 ])  # fmt: skip
 def test_key_classes(key: str, expected: tuple[str, str] | None) -> None:
     assert classify(key) == expected
+
+
+def test_config_errors_name_the_catalogue_problem(tmp_path: Path) -> None:
+    from bastion.config import ConfigError, parse_config
+
+    for shadow, message in [
+        ({"catalogue_extra": str(tmp_path / "none.yaml")}, "cannot read the catalogue file"),
+        ({"sanctioned": ["intranet.example"]}, "neither a service id"),
+        ({"syslog": {"format": "csv"}}, "format csv needs columns"),
+        ({"pseudonymize_users": True, "pseudonym_key": "short"}, "pseudonym_key"),
+    ]:
+        with pytest.raises(ConfigError) as err:
+            parse_config({"admin_key": "test-admin-key-0123456789", "shadow": shadow}, env={})
+        assert message in " ".join(err.value.errors)

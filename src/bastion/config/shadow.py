@@ -63,6 +63,16 @@ class ShadowConfig(_Strict):
     alerts: ShadowAlerts = Field(default_factory=ShadowAlerts)
 
     @model_validator(mode="after")
+    def _catalogue(self) -> ShadowConfig:
+        """An unreadable extra catalogue or an unknown sanctioned entry fails at start-up and check-config."""
+        if self.catalogue_extra or self.sanctioned:
+            from bastion.shadow.catalogue import Catalogue
+
+            extra = [self.catalogue_extra] if self.catalogue_extra else []
+            Catalogue.build(extra, sanctioned=self.sanctioned)
+        return self
+
+    @model_validator(mode="after")
     def _key(self) -> ShadowConfig:
         if self.pseudonymize_users:
             key = self.pseudonym_key.get_secret_value() if self.pseudonym_key else ""
