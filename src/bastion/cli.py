@@ -107,6 +107,7 @@ _COMMAND_MODULES = (
     "bastion.policy.cli",
     "bastion.cost.cli",
     "bastion.compliance.cli",
+    "bastion.shadow.cli",
 )
 
 

@@ -39,18 +39,21 @@ from bastion.pipeline.authenticate import presented_key
 from bastion.policy.admin import POLICY_ROUTES
 from bastion.routing.health import ROUTING_ROUTES
 from bastion.server.state import STATE, GatewayState
+from bastion.shadow.admin import SHADOW_ROUTES
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
         {"teams:read", "teams:write", "keys:read", "keys:write", "config:read", "whoami", "audit:read"}
         | {"policies:read", "policies:write", "usage:read"}
         | {"compliance:read", "use_cases:read", "use_cases:write", "reviews:read", "reviews:decide"}
+        | {"policies:read", "policies:write", "usage:read", "shadow:read", "shadow:write"}
     ),
     "team-admin": frozenset({"teams:read", "keys:read", "keys:write", "whoami", "usage:read"}),
     "auditor": frozenset(
         {"teams:read", "keys:read", "config:read", "whoami", "audit:read", "policies:read", "usage:read"}
         # reviews:decide only with reviews.auditors_may_decide (checked by the handler)
         | {"compliance:read", "use_cases:read", "reviews:read", "reviews:decide"}
+        | {"shadow:read"}
     ),
 }
 
@@ -358,6 +361,7 @@ ROUTES: tuple[Route, ...] = (
     *(Route(*spec) for spec in POLICY_ROUTES),
     *(Route(*spec) for spec in COST_ROUTES),
     *(Route(*spec) for spec in COMPLIANCE_ROUTES),
+    *(Route(*spec) for spec in SHADOW_ROUTES),
 )
 
 

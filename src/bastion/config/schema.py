@@ -21,6 +21,7 @@ from bastion.config.pii import PiiConfig
 from bastion.config.policy import Policies, PolicySettings
 from bastion.config.presets import KEYLESS_TYPES, PROVIDER_TYPES
 from bastion.config.routing import RoutingConfig
+from bastion.config.shadow import ShadowConfig
 
 ProviderType = Literal[
     "openai",
@@ -160,6 +161,7 @@ class Config(Strict):
     unknown_use_case: UnknownUseCase = Field("allow", description="a request naming no known use case")
     reviews: ReviewSettings = Field(default_factory=ReviewSettings)
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
+    shadow: ShadowConfig = Field(default_factory=ShadowConfig)  # shadow-AI discovery (docs/shadow-ai.md)
     hub: HubSettings = Field(default_factory=HubSettings)  # the web console (docs/hub.md)
 
     @field_validator("database_url")

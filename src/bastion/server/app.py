@@ -29,6 +29,8 @@ from bastion.providers import build_adapters
 from bastion.routing.resilience import Resilience
 from bastion.server import handlers
 from bastion.server.state import STATE, GatewayState
+from bastion.shadow.runtime import ShadowRuntime
+from bastion.shadow.signals import ShadowSignalStage
 from bastion.storage import open_storage
 from bastion.translate import build_codecs
 from bastion.upstream import Upstream
@@ -48,8 +50,10 @@ def build_state(config: Config) -> GatewayState:
     audit = Audit(config, storage) if config.audit.enabled else None
     policy, rules = build_policy(config, storage, pii.engine)
     use_cases, reviews = UseCases(config, storage), ReviewQueue(storage)
+    shadow = ShadowRuntime(config, storage) if config.shadow.enabled else None
     pipeline = Pipeline(
         [
+            ShadowSignalStage(shadow),  # finish only: provider-shaped keys refused, provider keys in prompts
             AuditGateStage(audit),  # 503 while the audit journal is full (database outage)
             AuthenticateStage(authenticator),
             DecodeStage(),
@@ -79,6 +83,7 @@ def build_state(config: Config) -> GatewayState:
         policy=policy,
         use_cases=use_cases,
         reviews=reviews,
+        shadow=shadow,
     )
 
 
@@ -94,6 +99,8 @@ async def _startup(app: web.Application) -> None:
     if state.use_cases is not None:
         await state.use_cases.start()
     await state.models.start(state.storage, state.config.redis_url)  # the learned routing state
+    if state.shadow is not None:
+        await state.shadow.start()  # flushes, retention, the syslog listener
     if state.config.admin is not None:
         await _start_admin_listener(state)
     state.ready = True
@@ -129,6 +136,8 @@ async def _cleanup(app: web.Application) -> None:
         await state.policy.stop()
     await state.models.stop()  # flushes the learned routing state
     await state.upstream.close()
+    if state.shadow is not None:
+        await state.shadow.stop()  # writes what is buffered
     if state.audit is not None:
         await state.audit.stop()  # commits every journalled record and signs a final checkpoint
     await state.storage.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -37,6 +38,7 @@ class GatewayState:
     policy: PolicyRuntime | None = None  # the active policy set and its hot reload (`bastion.policy`)
     use_cases: UseCases | None = None  # the use-case register (`bastion.compliance`)
     reviews: ReviewQueue | None = None  # the human review queue (`bastion.compliance.review`)
+    shadow: Any = None  # shadow-AI discovery (`bastion.shadow.runtime.ShadowRuntime`), None when disabled
 
 
 STATE = web.AppKey("bastion_state", GatewayState)

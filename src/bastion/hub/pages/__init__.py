@@ -13,6 +13,7 @@ from bastion.hub.pages import (
     policies,
     requests,
     reviews,
+    shadow,
     spend,
     teams,
 )
@@ -27,5 +28,6 @@ PAGES: tuple[Page, ...] = (
     spend.PAGE,
     reviews.PAGE,
     compliance.PAGE,
+    shadow.PAGE,
     integrity.PAGE,
 )
