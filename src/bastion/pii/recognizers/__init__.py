@@ -13,6 +13,7 @@ from bastion.pii.recognizers.iban import IbanRecognizer
 from bastion.pii.recognizers.id_number import IdNumberRecognizer
 from bastion.pii.recognizers.ip_address import IpAddressRecognizer
 from bastion.pii.recognizers.location import LocationRecognizer
+from bastion.pii.recognizers.national_id import NationalIdRecognizer
 from bastion.pii.recognizers.org import OrgRecognizer
 from bastion.pii.recognizers.person import PersonRecognizer
 from bastion.pii.recognizers.phone import PhoneRecognizer
@@ -31,6 +32,7 @@ REGISTRY: dict[str, tuple[str, Callable[[Gazetteer], Recognizer]]] = {
     "url": ("URL", lambda _g: UrlRecognizer()),
     "date_of_birth": ("DATE_TIME", lambda _g: DateOfBirthRecognizer()),
     "id_number": ("ID_NUMBER", lambda _g: IdNumberRecognizer()),
+    "national_id": ("ID_NUMBER", lambda _g: NationalIdRecognizer()),
     "secret": ("SECRET", SecretRecognizer),
     "person": ("PERSON", PersonRecognizer),
     "location": ("LOCATION", LocationRecognizer),

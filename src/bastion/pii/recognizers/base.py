@@ -97,9 +97,7 @@ class Recognizer:
             if words is not None:
                 if pattern.words and pattern.words.isdisjoint(words):
                     continue
-                if pattern.word_endings and not any(
-                    map(str.endswith, words, repeat(pattern.word_endings))
-                ):
+                if pattern.word_endings and not any(map(str.endswith, words, repeat(pattern.word_endings))):
                     continue
             pos = 0
             while (match := regex.search(text, pos)) is not None:

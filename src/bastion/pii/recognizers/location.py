@@ -56,6 +56,7 @@ def _first_letters(alternation: str) -> str:
     """The first letters of an alternation's words, for a fail-fast ``(?=(?i:[...]))`` in front of it."""
     return "".join(sorted({word[0] for word in alternation.lower().split("|")}))
 
+
 _PLACE_TRIGGERS = frozenset(
     " ".join(
         (
