@@ -18,6 +18,16 @@ from bastion.pii.recognizers.org import OrgRecognizer
 from bastion.pii.recognizers.person import PersonRecognizer
 from bastion.pii.recognizers.phone import PhoneRecognizer
 from bastion.pii.recognizers.secret import SecretRecognizer
+from bastion.pii.recognizers.special_category import (
+    BiometricRecognizer,
+    EthnicityRecognizer,
+    GeneticRecognizer,
+    HealthRecognizer,
+    PoliticalOpinionRecognizer,
+    ReligionRecognizer,
+    SexualOrientationRecognizer,
+    TradeUnionRecognizer,
+)
 from bastion.pii.recognizers.ssn import SsnRecognizer
 from bastion.pii.recognizers.url import UrlRecognizer
 
@@ -37,6 +47,15 @@ REGISTRY: dict[str, tuple[str, Callable[[Gazetteer], Recognizer]]] = {
     "person": ("PERSON", PersonRecognizer),
     "location": ("LOCATION", LocationRecognizer),
     "org": ("ORG", OrgRecognizer),
+    # GDPR Art. 9 special categories: a category term in a statement about a person
+    "health": ("HEALTH", HealthRecognizer),
+    "religion": ("RELIGION", ReligionRecognizer),
+    "ethnicity": ("ETHNICITY", EthnicityRecognizer),
+    "political_opinion": ("POLITICAL_OPINION", PoliticalOpinionRecognizer),
+    "sexual_orientation": ("SEXUAL_ORIENTATION", SexualOrientationRecognizer),
+    "trade_union": ("TRADE_UNION", TradeUnionRecognizer),
+    "biometric": ("BIOMETRIC", BiometricRecognizer),
+    "genetic": ("GENETIC", GeneticRecognizer),
 }
 
 __all__ = ["REGISTRY", "Pattern", "Recognizer"]
