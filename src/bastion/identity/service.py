@@ -35,7 +35,6 @@ def _field_error(field: str, message: str) -> Unprocessable:
     return Unprocessable(f"{field}: {message}", param=field, errors=[{"field": field, "message": message}])
 
 
-
 @contextlib.contextmanager
 def _name_taken(message: str) -> Iterator[None]:
     """A name taken by a concurrent write (the unique index caught it): the same 409 as the early check."""
@@ -43,6 +42,7 @@ def _name_taken(message: str) -> Iterator[None]:
         yield
     except IntegrityError:
         raise Conflict(message, param="name", code="duplicate_name") from None
+
 
 class IdentityAdmin:
     def __init__(self, storage: Storage, on_change: OnChange = _no_op) -> None:

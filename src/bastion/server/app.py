@@ -61,7 +61,15 @@ def build_state(config: Config) -> GatewayState:
         ]
     )
     return GatewayState(
-        config, pipeline, models, upstream, storage, identity, authenticator, limiter=limiter, audit=audit,
+        config,
+        pipeline,
+        models,
+        upstream,
+        storage,
+        identity,
+        authenticator,
+        limiter=limiter,
+        audit=audit,
         policy=policy,
     )
 

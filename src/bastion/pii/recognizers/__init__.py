@@ -16,6 +16,7 @@ from bastion.pii.recognizers.location import LocationRecognizer
 from bastion.pii.recognizers.national_id import NationalIdRecognizer
 from bastion.pii.recognizers.org import OrgRecognizer
 from bastion.pii.recognizers.person import PersonRecognizer
+from bastion.pii.recognizers.person_scripts import ScriptNameRecognizer
 from bastion.pii.recognizers.phone import PhoneRecognizer
 from bastion.pii.recognizers.secret import SecretRecognizer
 from bastion.pii.recognizers.special_category import (
@@ -45,6 +46,7 @@ REGISTRY: dict[str, tuple[str, Callable[[Gazetteer], Recognizer]]] = {
     "national_id": ("ID_NUMBER", lambda _g: NationalIdRecognizer()),
     "secret": ("SECRET", SecretRecognizer),
     "person": ("PERSON", PersonRecognizer),
+    "person_scripts": ("PERSON", lambda _g: ScriptNameRecognizer()),
     "location": ("LOCATION", LocationRecognizer),
     "org": ("ORG", OrgRecognizer),
     # GDPR Art. 9 special categories: a category term in a statement about a person
