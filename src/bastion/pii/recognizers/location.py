@@ -203,7 +203,13 @@ class LocationRecognizer(Recognizer):
                         best = n
                         break
             if not best and tok.lower in places and tok.lower not in _OFFICE_ACRONYMS:
-                best = 1
+                # "for this ODE": short capitals in running text are places only after a place word
+                # (in an address, "OULU NO", "ΠΑΦΟΣ PA", they follow a number or another capital)
+                prev = text[max(0, tok.start - 3) : tok.start].rstrip()[-1:]
+                if not (tok.shouting and len(tok.text) <= 4 and prev.islower()) or self._in_context(
+                    text, tok.start
+                ):
+                    best = 1
             if not best:
                 continue
             score = self._place_score(text, tok.start, best, tok.lower)

@@ -211,7 +211,7 @@ _B = r"(?![\w-])"
 
 class NationalIdRecognizer(Recognizer):
     label = "ID_NUMBER"
-    prefilter = r"\d{3}"
+    prefilter = r"\d"  # an ID card serial may hold no three digits in a row ("GM1CCGCXV9")
     patterns = (
         Pattern("nhs", rf"(?<![\w-])\d{{3}}[ -]?\d{{3}}[ -]?\d{{4}}{_B}", 0.3),
         Pattern("ausweis", rf"(?<![\w-])[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{{8}}\d{_B}", 0.3),

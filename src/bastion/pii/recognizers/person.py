@@ -163,7 +163,7 @@ BRANDS = frozenset(
             "pirelli fender gibson tesco lidl sainsbury barclays lloyds goldman sachs dolby kärcher miele "
             "rolex bacardi jameson hennessy chevrolet chrysler cadillac mcdonald mcdonald's "
             "wendy's dunkin kraft hewlett packard compaq dewalt makita braun zeiss leica nikon "
-            "canon olympus pentax bose",
+            "canon olympus pentax bose samsung google santander bbva",
         )
     ).split()
 )
@@ -176,7 +176,8 @@ EPONYM_NOUNS = frozenset(
             "process cycle index prize award medal fleet vaccine shares stock stocks engine transform "
             "constant "
             "conjecture lemma paradox problem fonts font typeface pigment paint dressing cheese beef "
-            "chicken pizza burger tea coffee brand brands product products laptop laptops car cars",
+            "chicken pizza burger tea coffee brand brands product products laptop laptops car cars "
+            "mustard ham wine beer bread resort resorts style",
         )
     ).split()
 )
@@ -483,11 +484,11 @@ class PersonRecognizer(Recognizer):
             return True
         if _THING_BEFORE.search(text, max(0, start - 24), start):
             return True
+        if words[0].lower in BRANDS and not any(t.lower in self._gaz.last_names for t in words[1:]):
+            return True  # "Bosch Kühlschrank", "Renault Clio": a brand and its product
         if len(words) != 1:
             return False
         lower = words[0].lower
-        if lower in BRANDS:
-            return True
         if (
             lower in self._gaz.places
             and lower not in self._gaz.first_names
