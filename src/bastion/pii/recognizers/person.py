@@ -39,7 +39,8 @@ NOT_NAMES = frozenset(
             "io lui mio miei tuo suo sua gli sono grazie "
             "ik jij hij zij wij mijn jouw zijn het een bel dank "
             "wy mój moja moje twój jego jej jest dziękuję "
-            "jag mitt hon tack",
+            "jag mitt hon tack hallo servus bonjour salut hola ciao hoi cześć witam grüße cordialement "
+            "saludos saluti groeten pozdrawiam",
         )
     ).split()
 )
