@@ -27,9 +27,17 @@ def _oa(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes
 
 
 WORDS = [f"word{i} " for i in range(12)] + ['a "quoted" error ', "usage: none ", "[DONE] is text "]
-USAGE = b"data: " + orjson.dumps(
-    {"id": "c1", "choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 15, "total_tokens": 22}}
-) + b"\n\n"
+USAGE = (
+    b"data: "
+    + orjson.dumps(
+        {
+            "id": "c1",
+            "choices": [],
+            "usage": {"prompt_tokens": 7, "completion_tokens": 15, "total_tokens": 22},
+        }
+    )
+    + b"\n\n"
+)
 DONE = b"data: [DONE]\n\n"
 OPENAI_BODY = [_oa({"role": "assistant", "content": ""})] + [_oa({"content": w}) for w in WORDS]
 OPENAI_STREAMS = {

@@ -106,8 +106,12 @@ def test_text_chars(event: dict[str, Any], chars: int) -> None:
 
 
 _CHAT_CHUNKS = [
-    {"id": "c1", "object": "chat.completion.chunk", "model": "m",
-     "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hello"}, "finish_reason": None}]},
+    {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "model": "m",
+        "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hello"}, "finish_reason": None}],
+    },
     {"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"name": "f", "arguments": "{}"}}]}}]},
     {"choices": [{"delta": {"refusal": "no"}}, {"delta": {"content": "two choices"}}]},
     {"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 4}},
@@ -120,8 +124,11 @@ _MESSAGE_EVENTS = [
     {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hey"}},
     {"type": "content_block_delta", "index": 1, "delta": {"type": "thinking_delta", "thinking": "hmm"}},
     {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{"}},
-    {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-     "usage": {"output_tokens": 5}},
+    {
+        "type": "message_delta",
+        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+        "usage": {"output_tokens": 5},
+    },
     {"type": "message_stop"},
 ]
 

@@ -22,6 +22,10 @@ HITS: list[tuple[str, str, str]] = [
     # SSN
     ("My SSN is 536-22-8726.", "SSN", "536-22-8726"),
     ("social security number 536228726", "SSN", "536228726"),
+    # well-known sample numbers are caught next to an SSN word (people paste them as their own)
+    ("My SSN: 123-45-6789", "SSN", "123-45-6789"),
+    ("social security no. 078-05-1120", "SSN", "078-05-1120"),
+    ("SSN 111-11-1111", "SSN", "111-11-1111"),
     # CREDIT_CARD
     ("card 4111 1111 1111 1111 exp 12/29", "CREDIT_CARD", "4111 1111 1111 1111"),
     ("Mastercard 2-series 2221000000000009", "CREDIT_CARD", "2221000000000009"),
@@ -35,6 +39,11 @@ HITS: list[tuple[str, str, str]] = [
     ("NO9386011117947 is Norwegian", "IBAN", "NO9386011117947"),
     # IP_ADDRESS
     ("server at 192.168.10.24 is down", "IP_ADDRESS", "192.168.10.24"),
+    # words that end in "ver"/"v"/"rev" are not version markers
+    ("our server 203.0.113.77 is down", "IP_ADDRESS", "203.0.113.77"),
+    ("the observer: 198.51.100.4", "IP_ADDRESS", "198.51.100.4"),
+    ("failover 10.0.0.12 then prev 10.0.0.13", "IP_ADDRESS", "10.0.0.13"),
+    ("dev 172.16.4.20 and kiev 172.16.4.21", "IP_ADDRESS", "172.16.4.21"),
     ("v6 2001:db8:85a3::8a2e:370:7334 here", "IP_ADDRESS", "2001:db8:85a3::8a2e:370:7334"),
     ("peer fe80::1ff:fe23:4567:890a", "IP_ADDRESS", "fe80::1ff:fe23:4567:890a"),
     # URL
@@ -144,6 +153,11 @@ LOOK_ALIKES: list[tuple[str, str]] = [
     ("area 666-12-3456 is never issued", "SSN"),
     ("number 900-12-3456", "SSN"),
     ("version 1.2.3.4 released", "IP_ADDRESS"),
+    ("ver 10.0.0.1 is out", "IP_ADDRESS"),
+    ("ver. 10.0.0.1 is out", "IP_ADDRESS"),
+    ("build: 10.2.0.15", "IP_ADDRESS"),
+    ("rev 4.0.1.2", "IP_ADDRESS"),
+    ("the docs use 123-45-6789 as the example number", "SSN"),
     ("at 12:30:45 the job ran", "IP_ADDRESS"),
     ("mac 00:1A:2B:3C:4D:5E", "IP_ADDRESS"),
     ("GB82WEST12345698765431 fails mod-97", "IBAN"),

@@ -37,6 +37,8 @@ def gemini_error(code: int, message: str, status: str) -> Json:
 
 def fresp(name: str, response: Json) -> Json:
     return {"functionResponse": {"name": name, "response": response}}
+
+
 CODEC = GeminiCodec()
 
 

@@ -594,5 +594,3 @@ def test_request_round_trip_through_hub_keeps_the_conversation() -> None:
             user([{"type": "tool_result", "tool_use_id": "toolu_1", "content": "12C"}, text("thanks")]),
         ],
     }
-
-

@@ -555,5 +555,3 @@ def test_request_round_trip_through_gemini() -> None:
         {"role": "tool", "tool_call_id": "call_1", "content": '{"ok":true}'},
     ]
     assert back["temperature"] == 0.5
-
-

@@ -278,5 +278,3 @@ def test_response_round_trip() -> None:
     assert parts[1]["functionCall"]["args"] == {"q": [1, 2]}
     assert parts[1]["thoughtSignature"] == "sig"
     assert back["usageMetadata"] == {"promptTokenCount": 9, "candidatesTokenCount": 2, "totalTokenCount": 11}
-
-

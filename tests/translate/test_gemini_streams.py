@@ -247,5 +247,3 @@ def test_usage_tracker_last_wins() -> None:
 )
 def test_error_message(body: bytes, expected: str) -> None:
     assert CODEC.error_message(body) == expected
-
-

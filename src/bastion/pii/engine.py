@@ -10,7 +10,7 @@ from bastion.pii.placeholders import WRITTEN
 from bastion.pii.recognizers import REGISTRY, Recognizer
 from bastion.pii.recognizers.tokens import MAX_TOKENS, tokenize
 from bastion.pii.settings import PiiSettings
-from bastion.pii.span import Span, outside_ranges, resolve_overlaps
+from bastion.pii.span import SPECIAL_CATEGORIES, Span, outside_ranges, resolve_overlaps
 
 # Pieces of one postal address separated by commas/newlines/state codes are reported as one LOCATION.
 _ADDRESS_GLUE = re.compile(
@@ -27,7 +27,7 @@ class PiiEngine:
     def __init__(self, settings: PiiSettings | None = None, *, ner: NerBackend | None = None) -> None:
         self.settings = settings or PiiSettings()
         enabled = set(self.settings.entities)
-        needs_gazetteer = bool(enabled & {"PERSON", "LOCATION", "ORG"})
+        needs_gazetteer = bool(enabled & {"PERSON", "LOCATION", "ORG", *SPECIAL_CATEGORIES})
         gazetteer = load_gazetteer() if needs_gazetteer else None
         recognizers: list[Recognizer] = []
         for label, factory in REGISTRY.values():

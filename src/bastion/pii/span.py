@@ -20,7 +20,17 @@ LABELS: tuple[str, ...] = (
     "URL",
     "SECRET",
     "ORG",
+    # GDPR Art. 9 special categories (recognizers/special_category.py)
+    "HEALTH",
+    "RELIGION",
+    "ETHNICITY",
+    "POLITICAL_OPINION",
+    "SEXUAL_ORIENTATION",
+    "TRADE_UNION",
+    "BIOMETRIC",
+    "GENETIC",
 )
+SPECIAL_CATEGORIES: tuple[str, ...] = LABELS[-8:]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,10 @@ import re
 from bastion.pii.recognizers.base import Pattern, Recognizer
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_VERSION_BEFORE = re.compile(r"(?i)(?:\bv|version|release|build|rev|ver\.?)\s{0,2}[:=]?\s{0,2}$")
+# Whole words only: "ver 10.0.0.1" is a version, "our server 203.0.113.77" is an address.
+_VERSION_BEFORE = re.compile(
+    r"(?i)(?<![^\W_])(?:v|ver\.?|vers\.?|version|release|build|rev|revision)\s{0,2}[:=]?\s{0,2}$"
+)
 
 
 class IpAddressRecognizer(Recognizer):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from bastion.pii.gazetteer import Gazetteer, load_gazetteer
 from bastion.pii.recognizers.base import Pattern, Recognizer
+from bastion.pii.recognizers.person import _NEXT_WORD, EPONYM_NOUNS
 from bastion.pii.recognizers.tokens import MAX_TOKENS, Token, token_words, tokenize
 from bastion.pii.span import Span
 
@@ -61,9 +62,39 @@ _PLACE_TRIGGERS = frozenset(
     " ".join(
         (
             "in from to at near into visit visited visiting live lives lived living moved based located "
-            "city town village country of around across toward towards via where where:",
+            "city town village country of around across toward towards via where where: "
+            # de, fr, es, it, nl, pl, sv prepositions and verbs before a place
+            "nach aus bei im wohnt lebt à au aux en dans vers habite vive vivo desde hacia abita vivo "
+            "woont uit naar te woon mieszka przy we bor från till",
         )
     ).split()
+)
+
+
+# Two-letter capitals that are country/state codes but, in a prompt, mostly mean a department or a term.
+_OFFICE_ACRONYMS = frozenset(
+    [
+        "hr",
+        "it",
+        "pr",
+        "qa",
+        "ui",
+        "ux",
+        "ai",
+        "ml",
+        "id",
+        "ok",
+        "pm",
+        "am",
+        "tv",
+        "pc",
+        "os",
+        "db",
+        "vm",
+        "ip",
+        "ci",
+        "cd",
+    ]
 )
 
 
@@ -124,7 +155,9 @@ class LocationRecognizer(Recognizer):
     )
     place_context = re.compile(
         r"(?i)\b(?:in|from|to|at|near|into|visit|visited|visiting|live|lives|lived|living|moved|based|located|"
-        r"city|town|village|country|of|around|across|toward|towards|via|where:?)\s{1,3}$"
+        r"city|town|village|country|of|around|across|toward|towards|via|where:?|nach|aus|bei|im|wohnt|lebt|"
+        r"à|au|aux|en|dans|vers|habite|vive|vivo|desde|hacia|abita|woont|uit|naar|te|woon|mieszka|przy|we|"
+        r"bor|från|till)\s{1,3}$|\d,\s{1,3}$"
     )
 
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
@@ -169,8 +202,14 @@ class LocationRecognizer(Recognizer):
                     if last.capitalised and " ".join([t.lower for t in tokens[i : i + n]]) in places:
                         best = n
                         break
-            if not best and tok.lower in places:
-                best = 1
+            if not best and tok.lower in places and tok.lower not in _OFFICE_ACRONYMS:
+                # "for this ODE": short capitals in running text are places only after a place word
+                # (in an address, "OULU NO", "ΠΑΦΟΣ PA", they follow a number or another capital)
+                prev = text[max(0, tok.start - 3) : tok.start].rstrip()[-1:]
+                if not (tok.shouting and len(tok.text) <= 4 and prev.islower()) or self._in_context(
+                    text, tok.start
+                ):
+                    best = 1
             if not best:
                 continue
             score = self._place_score(text, tok.start, best, tok.lower)
@@ -178,13 +217,20 @@ class LocationRecognizer(Recognizer):
                 yield Span(tok.start, tokens[i + best - 1].end, self.label, score)
             resume = i + best
 
-    def _place_score(self, text: str, start: int, n: int, lower: str) -> float | None:
-        gaz = self._gaz
+    def _in_context(self, text: str, start: int) -> bool:
         window = text[max(0, start - 16) : start]
         last = window.rstrip().rsplit(None, 1)[-1].lower() if window.strip() else ""
-        context = last in _PLACE_TRIGGERS and self.place_context.search(window) is not None
+        after_number = last.endswith(",") and last[:-1].isdigit()
+        return (last in _PLACE_TRIGGERS or after_number) and self.place_context.search(window) is not None
+
+    def _place_score(self, text: str, start: int, n: int, lower: str) -> float | None:
+        gaz = self._gaz
+        context = self._in_context(text, start)
         if n > 1:
             return 0.75
+        after = _NEXT_WORD.match(text, start + len(lower))
+        if after is not None and not context and after.group(1) in EPONYM_NOUNS:
+            return None  # "Turkey sandwich", "Paris green": a place name used as a modifier
         if lower in gaz.common_words:
             return (
                 0.6

@@ -28,7 +28,19 @@ NOT_NAMES = frozenset(
             "february march april june july august september october november december street road "
             "avenue suite apt inc ltd llc name phone email e-mail mobile address date user bot ok yes "
             "no not please when where what who how why if is it its he she we they you us him them "
-            "can do does did",
+            "can do does did "
+            # capitalised at a sentence start in de, fr, es, it, nl, pl, sv: pronouns, articles, verbs
+            # (not those that are also given names or surnames: Mia, Ma, Han, Min, Son, Le, Lei, Su)
+            # nor name particles: Du, Der, Des, Das, Van)
+            "ich er sie es wir ihr mein meine meinen meiner mir mich dein deine sein seine unser "
+            "die ein eine einen bitte termin danke "
+            "je il nous vous ils elles mon mes appelez merci "
+            "yo él mi mis sus los las tengo fecha gracias "
+            "io lui mio miei tuo suo sua gli sono grazie "
+            "ik jij hij zij wij mijn jouw zijn het een bel dank "
+            "wy mój moja moje twój jego jej jest dziękuję "
+            "jag mitt hon tack hallo servus bonjour salut hola ciao hoi cześć witam grüße cordialement "
+            "saludos saluti groeten pozdrawiam",
         )
     ).split()
 )
@@ -99,13 +111,18 @@ _CONTEXT_BEFORE = re.compile(
     r"mr|mrs|ms|mx|miss|dr|prof|sir|madam|mister|herr|frau|mme|mlle|señor|señora|sr|sra|with|and|met|ask|tell|"
     r"for|to|about|student|teacher|doctor|nurse|manager|colleague|friend|husband|wife|son|daughter|mother|"
     r"father|brother|sister|mom|dad|uncle|aunt|boss|candidate|applicant|tenant|owner|holder|recipient|"
+    r"hallo|servus|bonjour|salut|hola|ciao|hoi|cześć|witam|hej|grüße|gruß|cordialement|saludos|saluti|"
+    r"groet|groeten|pozdrawiam|pozdrowienia|hälsningar|mvh|ping|"
+    r"sig|sig\.ra|dott|dott\.ssa|dhr|mevr|mevrouw|meneer|pan|pani|señorita|don|doña|"
     r"sender|witness|suspect|victim|member|guest|passenger|driver|artist|singer|actor|actress|director|"
     r"writer|novelist|poet|player|coach|ceo|cto|founder)\.?|[:,])\s{0,4}$"
 )
 _STRONG_BEFORE = re.compile(
     r"(?i)(?:\b(?:name\s?(?:is|was|:|\?)|names?:|i\s?am|i'm|called|named|call\s+me|signed|dear|hi|hello|hey|"
     r"thanks|regards|sincerely|cheers|mr|mrs|ms|mx|miss|dr|prof|sir|madam|mister|herr|frau|mme|mlle|señor|"
-    r"señora|sr|sra|user:|by|attn|says|said|asked|told|starring|featuring)\.?|name:)\s{0,4}$"
+    r"señora|sr|sra|user:|by|attn|says|said|asked|told|starring|featuring|hallo|bonjour|hola|ciao|hoi|"
+    r"cześć|grüße|cordialement|saludos|saluti|groet|pozdrawiam|sig|dott|dhr|mevrouw|meneer|pan|pani|"
+    r"señorita|ask|ping|cc)\.?|name:)\s{0,4}$"
 )
 _CONTEXT_AFTER = re.compile(
     r"^(?:'s|\u2019s|:\s?[\"A-Z]|\s(?:said|says|wrote|writes|told|tells|asked|asks|replied|is|was|spent|shouted|"
@@ -124,11 +141,90 @@ _TRIGGERS = frozenset(
             "daughter mother father brother sister mom dad uncle aunt boss candidate applicant tenant "
             "owner holder recipient sender witness suspect victim member guest passenger driver artist "
             "singer actor actress director writer novelist poet player coach ceo cto founder the a an "
-            "says said asked told starring featuring "
+            "says said asked told starring featuring hallo servus bonjour salut hola ciao hoi cześć witam "
+            "hej grüße gruß cordialement saludos saluti groet groeten pozdrawiam pozdrowienia hälsningar "
+            "mvh ping sig sig.ra dott dott.ssa dhr mevr mevrouw meneer pan pani señorita don doña "
             "this that these those our your my its",
         )
     ).split()
 )
+
+
+# Companies and products named after people: a lone one of these is a brand unless a title or an
+# introduction says otherwise ("Mr. Ford", "my name is Dell"); two-word names ("Harrison Ford") still count.
+BRANDS = frozenset(
+    " ".join(
+        (
+            "ford dell tesla porsche ferrari lamborghini maserati bugatti mercedes benz dior chanel gucci "
+            "prada armani versace boeing disney kellogg heinz cadbury nestlé nestle philips siemens bosch "
+            "honda "
+            "toyota suzuki yamaha kawasaki peugeot renault citroën citroen opel skoda volvo ikea lego "
+            "adidas reebok hilton marriott hermès hermes cartier bloomberg reuters dyson hoover "
+            "gillette colgate wrigley hershey ferrero lindt heineken carlsberg guinness goodyear michelin "
+            "pirelli fender gibson tesco lidl sainsbury barclays lloyds goldman sachs dolby kärcher miele "
+            "rolex bacardi jameson hennessy chevrolet chrysler cadillac mcdonald mcdonald's "
+            "wendy's dunkin kraft hewlett packard compaq dewalt makita braun zeiss leica nikon "
+            "canon olympus pentax bose samsung google santander bbva",
+        )
+    ).split()
+)
+# Nouns that follow an eponym ("Hamilton path", "Victoria sponge", "Nobel prize"): the name is a thing.
+EPONYM_NOUNS = frozenset(
+    " ".join(
+        (
+            "sandwich sponge cake pie salad sauce green blue red boots telescope path plan model test "
+            "algorithm method equation theorem effect law principle scale number curve distribution "
+            "process cycle index prize award medal fleet vaccine shares stock stocks engine transform "
+            "constant "
+            "conjecture lemma paradox problem fonts font typeface pigment paint dressing cheese beef "
+            "chicken pizza burger tea coffee brand brands product products laptop laptops car cars "
+            "mustard ham wine beer bread resort resorts style",
+        )
+    ).split()
+)
+# Lower-case words that may follow a person's name: verbs and function words are not modified nouns.
+FUNCTION_WORDS = frozenset(
+    " ".join(
+        (
+            "is was are were be been has had have will would can could should may might must did does do "
+            "said says and or but nor for from to in on at by with of as if so then than that which who "
+            "whom whose when while where why how after before during since until about into onto over "
+            "under again also already always never now today tomorrow yesterday tonight next last this "
+            "these those there here it its he she they we you i me him her us them my your our their his "
+            "not no yes just only still even too very much more most less least all any each every some "
+            "both either neither such own same other another next week month year weekend morning "
+            "evening night soon later",
+        )
+    ).split()
+)
+# Endings of German (and some Dutch/Polish) nouns, which are capitalised mid-sentence but are no names.
+NOUN_SUFFIXES = (
+    "ung",
+    "heit",
+    "keit",
+    "schaft",
+    "nummer",
+    "ausweis",
+    "datum",
+    "tion",
+    "ität",
+    "ismus",
+    "zeug",
+    "vertrag",
+    "bericht",
+    "rechnung",
+    "termin",
+)
+_THING_BEFORE = re.compile(
+    r"(?i)\b(?:project|product|codename|code\s+name|operation|sprint|release|branch|repo|service|model|"
+    r"brand|app|library|package|module|plugin|framework|engine|server|cluster|room)\s{1,3}$"
+)
+_PLACE_BEFORE = re.compile(
+    r"(?:\b(?:in|at|near|à|au|en|nach|aus|im|te|uit|naar|dans|w|we|przy|i)|\d,)\s{1,3}$"
+)
+_AMPERSAND_AFTER = re.compile(r" ?& ?[A-Z]")
+_AMPERSAND_BEFORE = re.compile(r"[A-Za-z] ?& ?$")
+_NEXT_WORD = re.compile(r" ([a-z][a-z'-]{1,24})\b")
 
 
 def _before(text: str, start: int) -> str | None:
@@ -306,6 +402,8 @@ class PersonRecognizer(Recognizer):
         ]
         before = _before(text, start)
         strong_context = before is not None and _STRONG_BEFORE.search(before) is not None
+        if not strong_context and self._thing_not_person(text, start, end, words, hits):
+            return None
         # "Gordon Terrace", "Rua Diadema", "Hall Orchestra": a street/organisation type word first or last.
         if (
             len(words) > 1
@@ -374,6 +472,32 @@ class PersonRecognizer(Recognizer):
         if run_length == 1 and word.lower in gaz.places and not context:
             score -= 0.1
         return score if score > 0 else None
+
+    def _thing_not_person(
+        self, text: str, start: int, end: int, words: list[Token], hits: list[Token]
+    ) -> bool:
+        """Names used as things: brands named after people ("Ford", "Dell"), firms joined by "&"
+        ("Johnson & Johnson"), eponyms before a thing noun ("Victoria sponge", "Paris green",
+        "Hubble telescope"), and unknown capitalised German nouns ("Personalausweis Nr")."""
+        if _AMPERSAND_AFTER.match(text, end) or _AMPERSAND_BEFORE.search(text, max(0, start - 4), start):
+            return True
+        if any(t.lower not in self._gaz.first_names and t.lower.endswith(NOUN_SUFFIXES) for t in words):
+            return True
+        if _THING_BEFORE.search(text, max(0, start - 24), start):
+            return True
+        if words[0].lower in BRANDS and not any(t.lower in self._gaz.last_names for t in words[1:]):
+            return True  # "Bosch Kühlschrank", "Renault Clio": a brand and its product
+        if len(words) != 1:
+            return False
+        lower = words[0].lower
+        if (
+            lower in self._gaz.places
+            and lower not in self._gaz.first_names
+            and _PLACE_BEFORE.search(text, max(0, start - 12), start)
+        ):
+            return True  # "à Lyon", "in Madrid", "12, Madrid": the place recognizer reports it
+        after = _NEXT_WORD.match(text, end)
+        return after is not None and after.group(1) in EPONYM_NOUNS
 
     def _is_place(self, run: list[Token]) -> bool:
         """A run that names a place: multi-word place names, or single words that are not given names."""
