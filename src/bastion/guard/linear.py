@@ -1,0 +1,84 @@
+"""The shipped detectors' model: a linear classifier over `bastion.guard.features`, stored as JSON
+(`{"bias", "weights": {feature: weight}, "meta"}`) in `bastion/guard/models/`, scored in pure Python.
+
+A long text is scored per window (sentences merged up to `WINDOW` characters) and gets its highest window
+score, so one injected sentence in a long e-mail is not diluted by the rest of it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from importlib import resources
+from typing import Any
+
+import orjson
+
+from bastion.guard.features import features
+
+WINDOW = 400
+_SENTENCE_END = re.compile(r"(?<=[.!?。\n])\s+")
+
+
+def windows(text: str, size: int = WINDOW) -> list[str]:
+    """`text` cut at sentence ends into pieces of at most about `size` characters."""
+    if len(text) <= size:
+        return [text]
+    out: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(text):
+        while len(sentence) > size:  # one very long sentence: cut at a space near `size`
+            cut = sentence.rfind(" ", size // 2, size)
+            cut = cut if cut > 0 else size
+            if current:
+                out.append(current)
+                current = ""
+            out.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip()
+        if current and len(current) + 1 + len(sentence) > size:
+            out.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}" if current else sentence
+    if current:
+        out.append(current)
+    return out
+
+
+def sigmoid(x: float) -> float:
+    if x < -40:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+class LinearModel:
+    __slots__ = ("bias", "keys", "meta", "weights")
+
+    def __init__(self, weights: dict[str, float], bias: float, meta: dict[str, Any] | None = None) -> None:
+        self.weights = weights
+        self.keys = weights.keys()
+        self.bias = bias
+        self.meta = meta or {}
+
+    @classmethod
+    def packaged(cls, name: str) -> LinearModel:
+        data = resources.files("bastion.guard").joinpath("models", f"{name}.json").read_bytes()
+        return cls.from_json(data)
+
+    @classmethod
+    def from_json(cls, data: bytes) -> LinearModel:
+        doc = orjson.loads(data)
+        return cls({k: float(v) for k, v in doc["weights"].items()}, float(doc["bias"]), doc.get("meta"))
+
+    def logit(self, text: str) -> float:
+        found = features(text)
+        if not found:
+            return self.bias
+        weights = self.weights
+        return self.bias + sum([weights[f] for f in found & self.keys]) / math.sqrt(len(found))
+
+    def score(self, text: str) -> float:
+        """0..1: the highest window's probability."""
+        if not text.strip():
+            return 0.0
+        return sigmoid(max(self.logit(w) for w in windows(text)))
