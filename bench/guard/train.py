@@ -8,10 +8,12 @@ and licences in `bench/guard/DATA.md`:
 - prompt_injection: `<shared>/prompt-injection/train.jsonl` + `corpus_injection.py` (hand-written)
 - toxicity: `<shared>/toxicity/train.jsonl` + `corpus_toxicity.py` (hand-written)
 
-Features are `bastion.guard.features.features` (the function the gateway scores with); each text's
-binary feature vector is L2-normalised over *all* its features, as `LinearModel.logit` does. The model
-is an L2 logistic regression; hand-written examples weigh `HAND_WEIGHT` times a shared row, and the
-classes are balanced. Weights below `MIN_WEIGHT` are dropped and the rest rounded to keep the file small.
+Features are `bastion.guard.features.features` (the function the gateway scores with): each text's
+count vector is divided by sqrt(number of feature occurrences, known or not), as `LinearModel.logit`
+does. The model is an L2 logistic regression; hand-written examples weigh `HAND_WEIGHT` times a shared
+row, and the classes are balanced. Only the `MAX_FEATURES` strongest features of a first fit are kept
+(the model is refit on them: a small table is faster to probe); weights below `MIN_WEIGHT` are dropped
+and the rest rounded, to keep the file small. Scores are Platt-calibrated on out-of-fold logits.
 Writes `src/bastion/guard/models/<check>.json` and prints held-out figures (`bench/guard/heldout/`).
 """
 
@@ -42,6 +44,7 @@ from bastion.guard.linear import LinearModel  # noqa: E402
 HAND_WEIGHT = 6.0
 MIN_WEIGHT = 0.02
 MIN_DF = 2
+MAX_FEATURES = 20_000
 SETTINGS = {
     "prompt_injection": {"shared": "prompt-injection/train.jsonl", "corpus": corpus_injection, "C": 8.0},
     "toxicity": {"shared": "toxicity/train.jsonl", "corpus": corpus_toxicity, "C": 4.0},
@@ -58,7 +61,7 @@ def matrix(texts: list[str], vocab: dict[str, int]) -> csr_matrix:
     for i, text in enumerate(texts):
         found = features(text)
         norm = 1.0 / math.sqrt(len(found)) if found else 0.0
-        for f in found:
+        for f in found:  # repeats add up in the sparse matrix, as they do in `LinearModel.logit`
             j = vocab.get(f)
             if j is not None:
                 rows.append(i)
@@ -70,7 +73,7 @@ def matrix(texts: list[str], vocab: dict[str, int]) -> csr_matrix:
 def build_vocab(texts: list[str]) -> dict[str, int]:
     df: dict[str, int] = {}
     for text in texts:
-        for f in features(text):
+        for f in set(features(text)):
             df[f] = df.get(f, 0) + 1
     kept = sorted(f for f, n in df.items() if n >= MIN_DF)
     return {f: i for i, f in enumerate(kept)}
@@ -88,11 +91,18 @@ def train(check: str, shared: Path) -> LinearModel:
         weight[mask] *= weight.sum() / (2 * weight[mask].sum())
     vocab = build_vocab(texts)
     x = matrix(texts, vocab)
+    if len(vocab) > MAX_FEATURES:  # keep the strongest features and refit: a small table scores faster
+        first = LogisticRegression(C=cfg["C"], max_iter=3000, solver="liblinear", random_state=15)
+        coef = first.fit(x, labels, sample_weight=weight).coef_[0]
+        keep = sorted(np.argsort(-np.abs(coef))[:MAX_FEATURES])
+        x = x[:, keep]
+        names = sorted(vocab, key=vocab.__getitem__)
+        vocab = {names[j]: i for i, j in enumerate(keep)}
     def fit(rows: np.ndarray) -> LogisticRegression:
         clf = LogisticRegression(C=cfg["C"], max_iter=3000, solver="liblinear", random_state=15)
         return clf.fit(x[rows], labels[rows], sample_weight=weight[rows])
 
-    # Platt scaling on 5-fold out-of-fold logits, so a score reads as a probability (thresholds mean something)
+    # Platt scaling on 5-fold out-of-fold logits: a score reads as a probability (thresholds mean something)
     oof = np.zeros(len(texts))
     for train_rows, test_rows in StratifiedKFold(5, shuffle=True, random_state=15).split(x, labels):
         oof[test_rows] = fit(train_rows).decision_function(x[test_rows])
@@ -103,8 +113,12 @@ def train(check: str, shared: Path) -> LinearModel:
     weights = {f: round(float(coef[j]), 3) for f, j in vocab.items() if abs(coef[j]) >= MIN_WEIGHT}
     meta = {
         "check": check,
-        "trained_on": {"shared": cfg["shared"], "shared_rows": len(shared_rows), "hand_rows": len(hand_rows),
-                       "digest": hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]},  # fmt: skip
+        "trained_on": {
+            "shared": cfg["shared"],
+            "shared_rows": len(shared_rows),
+            "hand_rows": len(hand_rows),
+            "digest": hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16],
+        },
         "features": len(weights),
         "C": cfg["C"],
     }

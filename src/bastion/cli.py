@@ -98,6 +98,7 @@ _COMMAND_MODULES = (
     "bastion.audit.cli",
     "bastion.policy.cli",
     "bastion.cost.cli",
+    "bastion.guard.cli",
 )
 
 

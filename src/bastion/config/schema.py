@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from bastion.config.audit import AuditConfig
 from bastion.config.cache import CacheConfig
+from bastion.config.guardrails import GuardrailsConfig
 from bastion.config.limits import LimitsConfig
 from bastion.config.pii import PiiConfig
 from bastion.config.policy import Policies, PolicySettings
@@ -148,6 +149,7 @@ class Config(Strict):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     policies: Policies = Field(default_factory=list, description="inline rules (docs/policy.md)")
+    guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig, description="docs/guardrails.md")
 
     @field_validator("database_url")
     @classmethod

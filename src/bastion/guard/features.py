@@ -1,34 +1,34 @@
 """Text features shared by training (`bench/guard/train.py`) and scoring (`bastion.guard.linear`): the
 same function builds both, so a model scores exactly what it was trained on.
 
-A text becomes a set of strings: word unigrams and bigrams, and character 4-grams across the folded word
-sequence (word boundaries marked by one space), all on a folded form (lower case, accents removed, digits kept). Features are binary
-and the weight sum is divided by sqrt(number of distinct features) (L2 normalisation of a binary vector).
+A text becomes a list of strings: word unigrams and bigrams, and character 4-grams across the word
+sequence (word boundaries marked by one space), all on a folded form (lower case, accents removed). A
+model's logit is its bias plus the sum of the weights of every occurrence, divided by the square root of
+the number of occurrences (no set is built: one dict probe per occurrence is the whole cost).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 _WORD = re.compile(r"\w+")
-_FOLD = str.maketrans({"’": "'", "‘": "'", "ß": "ss", "0": "o", "1": "i", "3": "e", "4": "a", "@": "a",
-                       "$": "s"})  # fmt: skip
 
 
 def fold(text: str) -> str:
-    """Lower case, typographic quotes and common leetspeak undone, accents removed."""
-    text = text.lower().translate(_FOLD)
+    """Lower case, accents removed (NFKD, then ASCII only: "größe" -> "grosse", "café" -> "cafe").
+    Letters of non-Latin scripts are dropped: the shipped models cover Latin-script languages."""
+    text = text.lower()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = text.replace("ß", "ss").replace("\u2019", "'")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
-def features(text: str) -> set[str]:
+def features(text: str) -> list[str]:
+    """Every feature occurrence (repeats kept: the model is linear in counts)."""
     words = _WORD.findall(fold(text))
-    out = set(words)
-    out.update([a + " " + b for a, b in zip(words, words[1:], strict=False)])
     joined = " " + " ".join(words) + " "
-    out.update([joined[i : i + 4] for i in range(len(joined) - 3)])
-    return out
+    bigrams = [a + " " + b for a, b in pairwise(words)]
+    return words + bigrams + [joined[i : i + 4] for i in range(len(joined) - 3)]

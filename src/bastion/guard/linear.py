@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from importlib import resources
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -26,7 +27,8 @@ def windows(text: str, size: int = WINDOW) -> list[str]:
         return [text]
     out: list[str] = []
     current = ""
-    for sentence in _SENTENCE_END.split(text):
+    for piece in _SENTENCE_END.split(text):
+        sentence = piece
         while len(sentence) > size:  # one very long sentence: cut at a space near `size`
             cut = sentence.rfind(" ", size // 2, size)
             cut = cut if cut > 0 else size
@@ -52,11 +54,10 @@ def sigmoid(x: float) -> float:
 
 
 class LinearModel:
-    __slots__ = ("bias", "keys", "meta", "weights")
+    __slots__ = ("bias", "meta", "weights")
 
     def __init__(self, weights: dict[str, float], bias: float, meta: dict[str, Any] | None = None) -> None:
         self.weights = weights
-        self.keys = weights.keys()
         self.bias = bias
         self.meta = meta or {}
 
@@ -74,8 +75,7 @@ class LinearModel:
         found = features(text)
         if not found:
             return self.bias
-        weights = self.weights
-        return self.bias + sum([weights[f] for f in found & self.keys]) / math.sqrt(len(found))
+        return self.bias + sum(map(self.weights.get, found, repeat(0.0))) / math.sqrt(len(found))
 
     def score(self, text: str) -> float:
         """0..1: the highest window's probability."""
