@@ -107,6 +107,8 @@ class RequestEnforcer:
         if not len(active):
             return
         facts = self.facts(ctx, active)
+        if ctx.guard is not None:  # content scores of the request (bastion.guard) for `scores.<check>`
+            facts.scores.update(ctx.guard.scores())
         decision = active.evaluate(facts)
         ctx.policy = PolicyRun(active, decision, facts)
         if facts.spans:

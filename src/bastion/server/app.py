@@ -15,6 +15,7 @@ from bastion.pipeline.authenticate import AuthenticateStage
 from bastion.pipeline.cache import CacheStage, with_cache
 from bastion.pipeline.call import CallStage
 from bastion.pipeline.decode import DecodeStage
+from bastion.pipeline.guard import GuardResponseStage, GuardScanStage, GuardStage, build_guard, judge_runner
 from bastion.pipeline.inspect import InspectStage
 from bastion.pipeline.limits import LimitsStage
 from bastion.pipeline.pii import PiiStage
@@ -44,22 +45,28 @@ def build_state(config: Config) -> GatewayState:
     limiter = build_limiter(config, models)
     audit = Audit(config, storage) if config.audit.enabled else None
     policy, rules = build_policy(config, storage, pii.engine)
+    guard, judge = build_guard(config.guardrails, pii.engine)
     pipeline = Pipeline(
         [
             AuditGateStage(audit),  # 503 while the audit journal is full (database outage)
             AuthenticateStage(authenticator),
             DecodeStage(),
+            GuardScanStage(guard),  # content scores, for policy's `scores.<check>`
             PolicyStage(rules),
+            GuardStage(guard),  # content checks on prompts and tool results: block, mask, flag
             # admission; its finish costs and settles (before audit's finish)
             LimitsStage(limiter, record_cost=audit is not None or config.cache.enabled),
             pii,
             RouteStage(models, explain=audit is not None),
             with_cache(CallStage(build_adapters(), build_codecs(), upstream, Resilience(models)), config),
-            InspectStage(rules.detector),
+            GuardResponseStage(guard, judge),  # content checks on the answer, the judge
+            InspectStage(rules.detector, guard.score_text if guard.enabled else None),
             RestoreStage(config.pii, pii.engine),
             AuditStage(audit),
         ]
     )
+    if judge is not None:
+        judge.runner = judge_runner(pipeline)
     return GatewayState(
         config, pipeline, models, upstream, storage, identity, authenticator, limiter=limiter, audit=audit,
         policy=policy,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bastion.guard.linear import LinearModel
 
 NAME = "prompt_injection"
-THRESHOLD = 0.8
+THRESHOLD = 0.7
 WHERE = ("prompt", "tool_result")
 
 
