@@ -1,4 +1,6 @@
 """Content guardrails end to end: a real gateway, the official SDKs, the fake providers (and the demo
+
+# ruff: noqa: E501
 provider's judge model), on the OpenAI and Anthropic routes, streamed and not."""
 
 from __future__ import annotations
@@ -223,7 +225,7 @@ def test_the_judge_blocks_in_enforce_mode(
 
 def test_secrets_counts_are_checks_too(oa: openai.OpenAI, guard_gateway: Gateway) -> None:
     rid = "guard-secret-" + marker()
-    chat("openai", oa, None, user("deploy with key AKIAIOSFODNN7EXAMPLE please"), stream=False, rid=rid)  # type: ignore[arg-type]
+    chat("openai", oa, None, user("deploy with key AKIA4Q7R2M9XK3LW8ZPD please"), stream=False, rid=rid)  # type: ignore[arg-type]
     record = audit_record(guard_gateway, rid)
     secrets = next(c for c in record["checks"] if c["check"] == "secrets")
     assert secrets["count"] >= 1 and secrets["outcome"] == "flagged" and secrets["where"] == "prompt"

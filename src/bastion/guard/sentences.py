@@ -12,12 +12,12 @@ def cut(text: str, limit: int, sentence: bool = True) -> int:
     """How many leading characters of held `text` form complete windows (0: keep holding). A window
     ends after a sentence end followed by white space (with `sentence`), or after `limit` characters."""
     if sentence:
-        last = 0
-        for m in _END.finditer(text, 0, min(len(text), limit + 1)):
-            last = m.end()
-        if last:
-            # several sentences may be complete: release all that fit, the window stays bounded
-            return last
+        m = _END.search(text, 0, min(len(text), limit + 1))
+        if m is not None:
+            end = m.end()
+            while end < len(text) and text[end] in " \t":  # the space after the sentence goes with it
+                end += 1
+            return end
     if len(text) >= limit:
         space = text.rfind(" ", limit // 2, limit)
         return space + 1 if space > 0 else limit

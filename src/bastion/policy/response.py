@@ -153,8 +153,10 @@ class StreamGuard:
         ch = self.channels.setdefault(key, _Channel())
         ch.pending += text
         if self.cut is not None:
-            n = self.cut(ch.pending)
-            return self._release_window(ch, n) if n else ""
+            out = []
+            while self.denied is None and (n := self.cut(ch.pending)):
+                out.append(self._release_window(ch, n))
+            return "".join(out)
         if len(ch.pending) <= HOLD:
             return ""
         return self._release(ch, HOLD)
@@ -164,7 +166,10 @@ class StreamGuard:
         if ch is None or not ch.pending:
             return ""
         if self.cut is not None:
-            return self._release_window(ch, len(ch.pending))
+            out = []
+            while self.denied is None and ch.pending:
+                out.append(self._release_window(ch, self.cut(ch.pending) or len(ch.pending)))
+            return "".join(out)
         return self._release(ch, 0)
 
     def _release_window(self, ch: _Channel, n: int) -> str:
