@@ -1,5 +1,7 @@
 """Gateways with content guardrails, pointed at the fake providers (and the demo provider's judge)."""
 
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 import time

@@ -1,7 +1,7 @@
 """Content guardrails end to end: a real gateway, the official SDKs, the fake providers (and the demo
-
-# ruff: noqa: E501
 provider's judge model), on the OpenAI and Anthropic routes, streamed and not."""
+
+# ruff: noqa: E501, PLR0917
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def chat(
             r = oa.chat.completions.create(model="openai-echo", messages=messages, extra_headers=h, **kw)  # type: ignore[arg-type]
             return r.choices[0].message.content or "", r.choices[0].finish_reason
         text, reason = "", None
-        for c in oa.chat.completions.create(model="openai-echo", messages=messages, stream=True, extra_headers=h, **kw):  # type: ignore[arg-type]  # noqa: E501
+        for c in oa.chat.completions.create(model="openai-echo", messages=messages, stream=True, extra_headers=h, **kw):  # type: ignore[arg-type]
             for choice in c.choices:
                 text += choice.delta.content or ""
                 reason = choice.finish_reason or reason
@@ -52,7 +52,7 @@ def chat(
     if not stream:
         m = an.messages.create(model="anthropic-echo", max_tokens=200, messages=messages, extra_headers=h, **kw)  # type: ignore[arg-type]
         return "".join(b.text for b in m.content if b.type == "text"), m.stop_reason
-    with an.messages.stream(model="anthropic-echo", max_tokens=200, messages=messages, extra_headers=h, **kw) as s:  # type: ignore[arg-type]  # noqa: E501
+    with an.messages.stream(model="anthropic-echo", max_tokens=200, messages=messages, extra_headers=h, **kw) as s:  # type: ignore[arg-type]
         text = "".join(s.text_stream)
         return text, s.get_final_message().stop_reason
 
