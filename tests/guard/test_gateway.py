@@ -218,7 +218,11 @@ def test_the_judge_blocks_in_enforce_mode(
     record = audit_record(guard_gateway, rid)
     judge = next(c for c in record["checks"] if c["check"] == "judge")
     assert judge == {"check": "judge", "where": "response", "score": 0.9, "threshold": 0.5, "action": "block",
-                     "outcome": "blocked"}  # fmt: skip
+                     "outcome": "blocked", "request": judge["request"]}  # fmt: skip
+    # the judge's call is a request of its own: under the caller's key, on the judge model, costed
+    call = audit_record(guard_gateway, judge["request"])
+    assert call["model"] == "demo-judge" and call["key_id"] == record["key_id"] and call["status"] == 200
+    assert call["tokens_in"] > 0 and call["checks"] is None
     ok, reason = chat(kind, oa, an, user("The meeting is at noon."), stream=stream, use_case="judge")
     assert ok == "Echo: The meeting is at noon." and reason in ("stop", "end_turn")
 

@@ -19,7 +19,8 @@ import orjson
 
 from bastion.config.guardrails import JudgeConfig
 
-Runner = Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any]]]  # (parent ctx, chat body) -> response
+# (parent ctx, chat body, the judge call's request id) -> the chat response
+Runner = Callable[[Any, dict[str, Any], str], Awaitable[dict[str, Any]]]
 _OBJECT = re.compile(r"\{.*\}", re.S)
 
 SYSTEM = (
@@ -72,11 +73,12 @@ class Judge:
             "max_tokens": 200,
         }
 
-    async def score(self, parent: Any, question: str, answer: str) -> float:
+    async def score(self, parent: Any, question: str, answer: str, request_id: str) -> float:
+        """The verdict's score; the judge's own request is recorded under `request_id`."""
         if self.runner is None:
             raise JudgeError("the judge is not connected to the gateway")
         try:
-            call = self.runner(parent, self.request(question, answer))
+            call = self.runner(parent, self.request(question, answer), request_id)
             body = await asyncio.wait_for(call, self.config.timeout)
         except TimeoutError:
             raise JudgeError(f"the judge model did not answer within {self.config.timeout} s") from None

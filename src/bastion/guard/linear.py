@@ -1,8 +1,8 @@
 """The shipped detectors' model: a linear classifier over `bastion.guard.features`, stored as JSON
 (`{"bias", "weights": {feature: weight}, "meta"}`) in `bastion/guard/models/`, scored in pure Python.
 
-A long text is scored per window (sentences merged up to `WINDOW` characters) and gets its highest window
-score, so one injected sentence in a long e-mail is not diluted by the rest of it.
+A long text is scored per window (its sentences, see `windows`) and gets its highest window score, so
+one injected sentence in a long e-mail is not diluted by the rest of it.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ import orjson
 
 from bastion.guard.features import features
 
-WINDOW = 400
-_SENTENCE_END = re.compile(r"(?<=[.!?。\n])\s+")
+WINDOW = 400  # a text up to this long is scored whole; a longer one per sentence
+MIN_WINDOW = 50  # shorter sentences are joined with the next (a few words say too little alone)
+_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\n])\s+")
 
 
 def windows(text: str, size: int = WINDOW) -> list[str]:
-    """`text` cut at sentence ends into pieces of at most about `size` characters."""
+    """`text` whole when short; else its sentences (joined up to `MIN_WINDOW` characters, long ones cut
+    at a space near `size`), so one injected sentence in a long document is scored on its own."""
     if len(text) <= size:
         return [text]
     out: list[str] = []
@@ -37,11 +39,10 @@ def windows(text: str, size: int = WINDOW) -> list[str]:
                 current = ""
             out.append(sentence[:cut])
             sentence = sentence[cut:].lstrip()
-        if current and len(current) + 1 + len(sentence) > size:
+        current = f"{current} {sentence}" if current else sentence
+        if len(current) >= MIN_WINDOW:
             out.append(current)
-            current = sentence
-        else:
-            current = f"{current} {sentence}" if current else sentence
+            current = ""
     if current:
         out.append(current)
     return out

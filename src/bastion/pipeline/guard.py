@@ -181,17 +181,18 @@ class GuardResponseStage:
         s = self.guard.settings["judge"]
         act = run.actions.get("judge", s.config.action)
         shadow = judge.config.mode == "shadow"
+        rid = "req_" + uuid.uuid4().hex  # the judge's own request (its audit record, its cost)
         try:
-            score = await judge.score(ctx, _question(ctx), answer)
+            score = await judge.score(ctx, _question(ctx), answer, rid)
         except JudgeError as exc:
             log.warning("judge for request %s: %s", ctx.request_id, exc)
-            run.record("judge", "response", None, s.threshold, act, "not_evaluated")
+            run.record("judge", "response", None, s.threshold, act, "not_evaluated")["request"] = rid
             return "block" if s.config.on_error == "block" and not shadow else ""
         if score < s.threshold:
-            run.record("judge", "response", score, s.threshold, act, "passed")
+            run.record("judge", "response", score, s.threshold, act, "passed")["request"] = rid
             return ""
         outcome = "flagged" if shadow or act == "flag" else ("blocked" if act == "block" else "masked")
-        run.record("judge", "response", score, s.threshold, act, outcome)
+        run.record("judge", "response", score, s.threshold, act, outcome)["request"] = rid
         return "" if shadow else act
 
     async def _judged(
@@ -295,9 +296,8 @@ def build_guard(config: GuardrailsConfig, engine: Any) -> tuple[Guardrails, Judg
 def judge_runner(pipeline: Any) -> Any:
     """The judge's way into the gateway: a chat request of its own through `pipeline`, under the
     caller's key (already authenticated), recorded and costed like any request."""
-    async def run(parent: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
+    async def run(parent: RequestContext, body: dict[str, Any], rid: str) -> dict[str, Any]:
         headers = CIMultiDict({"x-bastion-judge-of": parent.request_id})
-        rid = "req_" + uuid.uuid4().hex
         sub = RequestContext(rid, "openai.chat", {}, headers, client_ip=parent.client_ip)
         sub.principal = parent.principal
         sub.annotations[JUDGE_CALL] = True
