@@ -156,7 +156,7 @@ def test_a_rule_can_set_check_actions_and_names_unknown_checks() -> None:
     assert rule.then.guardrails == {"toxicity": "off"}
     with pytest.raises(ValidationError, match="unknown content check"):
         Rule.model_validate({"id": "r", "then": {"action": "guardrails", "guardrails": {"sentiment": "off"}}})
-    with pytest.raises(ValidationError, match="needs then.guardrails"):
+    with pytest.raises(ValidationError, match=r"needs then\.guardrails"):
         Rule.model_validate({"id": "r", "then": {"action": "guardrails"}})
 
 
