@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from bastion.config.audit import AuditConfig
 from bastion.config.cache import CacheConfig
 from bastion.config.guardrails import GuardrailsConfig
+from bastion.config.hub import HubSettings
 from bastion.config.limits import LimitsConfig
 from bastion.config.pii import PiiConfig
 from bastion.config.policy import Policies, PolicySettings
@@ -150,6 +151,7 @@ class Config(Strict):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     policies: Policies = Field(default_factory=list, description="inline rules (docs/policy.md)")
     guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig, description="docs/guardrails.md")
+    hub: HubSettings = Field(default_factory=HubSettings)  # the web console (docs/hub.md)
 
     @field_validator("database_url")
     @classmethod
