@@ -4,6 +4,6 @@
 from __future__ import annotations
 
 from bastion.hub.page import Page
-from bastion.hub.pages import overview
+from bastion.hub.pages import guardrails, overview
 
-PAGES: tuple[Page, ...] = (overview.PAGE,)
+PAGES: tuple[Page, ...] = (overview.PAGE, guardrails.PAGE)
