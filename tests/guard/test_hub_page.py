@@ -1,6 +1,8 @@
 """The Hub's Guardrails page on SQLite and PostgreSQL: hits by check, team and model, with links to the
 requests; signed in through the real login form."""
 
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 import re
