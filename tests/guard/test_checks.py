@@ -209,3 +209,17 @@ def test_eval_prints_rates_with_intervals_and_latency(tmp_path: Path) -> None:
     doc = orjson.loads(run(["eval", str(data), "--check", "prompt_injection", "--json"]).stdout)
     assert doc["recall"]["value"] == 1.0 and doc["fpr"]["value"] == 0.0 and doc["n"] == 15
     assert 0 < doc["recall"]["low"] < 1 and doc["latency_ms"]["p99"] >= doc["latency_ms"]["p50"]
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"judge": {"model": "m", "on": ["prompt"]}}, "answers only"),
+        ({"judge": {"model": "m", "action": "mask"}}, "block or flag"),
+        ({"secrets": {"action": "block"}}, "flag only"),
+        ({"pii": {"on": ["tool_result"]}}, "prompt and/or response"),
+    ],
+)
+def test_config_refuses_combinations_that_would_do_nothing(section: dict[str, object], message: str) -> None:
+    with pytest.raises(Exception, match=message):
+        parse_config({"admin_key": "x" * 20, "guardrails": section})

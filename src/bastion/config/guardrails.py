@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Where = Literal["prompt", "tool_result", "response"]
 Action = Literal["block", "flag", "mask"]
@@ -64,6 +64,28 @@ class GuardrailsConfig(_Strict):
     window: int = Field(200, ge=1, le=10_000, description="stream hold-back: at most this many characters")
     sentence: bool = Field(True, description="stream hold-back also ends at the end of a sentence")
     mask_text: str = Field("[removed by content filter]", description="replaces a masked sentence")
+
+    @model_validator(mode="after")
+    def _supported(self) -> GuardrailsConfig:
+        """Combinations that would silently do nothing are refused at start-up."""
+        j = self.judge
+        if j is not None:
+            if j.on is not None and set(j.on) != {"response"}:
+                raise ValueError("judge.on: the judge checks answers only (on: response)")
+            if j.action == "mask":
+                raise ValueError("judge.action: block or flag (a verdict is about the whole answer)")
+        for name in ("pii", "secrets"):
+            c = getattr(self, name)
+            if c is None:
+                continue
+            if c.action != "flag":
+                raise ValueError(
+                    f"{name}.action: flag only; blocking and masking PII and secrets is the pii section's job"
+                    " (pii.actions)"
+                )
+            if c.on is not None and "tool_result" in c.on:
+                raise ValueError(f"{name}.on: prompt and/or response (the PII stage counts those)")
+        return self
 
     def checks(self) -> dict[str, CheckConfig]:
         out: dict[str, CheckConfig] = {}
