@@ -52,7 +52,7 @@ class Guardrails:
             fallback = default.where if default is not None else ("response",)
             where = cfg.on if cfg.on is not None else fallback
             self.settings[name] = Setting(name, cfg, threshold, frozenset(where), scorer)
-        self.judge: Any = None  # bastion.guard.judge.Judge, bound in the composition root
+        self._spares: dict[str, Scorer] = {}  # shipped models for rules reading unconfigured checks
 
     @property
     def enabled(self) -> bool:
@@ -93,17 +93,25 @@ class Guardrails:
                     obs.segments.append(seg)
 
     # --- response ------------------------------------------------------------------------------------
-    def score_text(self, text: str, where: str | None = None) -> dict[str, float]:
-        """Text check scores for `text`: those of one place, or every configured one (for response rules'
-        `scores.<check>`). A check that fails is left out (its score reads as null)."""
-        out: dict[str, float] = {}
-        chosen = self.at(where) if where else [s for s in self.settings.values() if s.scorer is not None]
-        for s in chosen:
-            try:
-                out[s.name] = s.scorer.score(text)  # type: ignore[union-attr]
-            except Exception:
-                log.exception("check %s failed", s.name)
-        return out
+    def policy_score(self, name: str, text: str) -> float | None:
+        """`scores.<name>` for a policy rule: the configured check's score of `text`, or the shipped
+        model's when the check is not configured (so a rule never reads a silent null)."""
+        s = self.settings.get(name)
+        scorer = s.scorer if s is not None and s.scorer is not None else self._spare(name)
+        if scorer is None or not text:
+            return 0.0 if scorer is not None else None
+        try:
+            return scorer.score(text)
+        except Exception:
+            log.exception("check %s failed", name)
+            return None
+
+    def _spare(self, name: str) -> Scorer | None:
+        if name not in TEXT_CHECKS:
+            return None
+        if name not in self._spares:
+            self._spares[name] = build([name], Deps())[name]
+        return self._spares[name]
 
     def mask_text(self, text: str, settings: list[Setting]) -> tuple[str, int]:
         """`text` with each window (sentence) that reaches a masking check's threshold replaced."""

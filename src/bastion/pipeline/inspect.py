@@ -15,13 +15,8 @@ from bastion.policy.response import OutputChecker, check_body, guard_events
 class InspectStage:
     name = "inspect"
 
-    def __init__(
-        self,
-        detector: Callable[[], Callable[[str], list[Any]] | None] | None = None,
-        scorer: Callable[[str], dict[str, float]] | None = None,
-    ) -> None:
+    def __init__(self, detector: Callable[[], Callable[[str], list[Any]] | None] | None = None) -> None:
         self.detector = detector  # the PII detector for `pii:` conditions on output (built on first need)
-        self.scorer = scorer  # content scores of the output for `scores.<check>` (bastion.guard)
 
     async def run(self, ctx: RequestContext) -> None:
         run = ctx.policy
@@ -32,8 +27,7 @@ class InspectStage:
             return
         needs_pii = any(r.rule.when.pii or "request.pii" in (r.rule.when.expr or "") for r in rules)
         detect = self.detector() if needs_pii and self.detector is not None else None
-        needs_scores = any("scores." in (r.rule.when.expr or "") for r in rules)
-        checker = OutputChecker(run.active, rules, run.facts, detect, self.scorer if needs_scores else None)
+        checker = OutputChecker(run.active, rules, run.facts, detect)
         if ctx.events is not None:
             ctx.events = guard_events(ctx, ctx.events, checker)
         elif ctx.response is not None:

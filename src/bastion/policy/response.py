@@ -41,25 +41,17 @@ class Verdict:
 
 class OutputChecker:
     def __init__(
-        self,
-        active: CompiledSet,
-        rules: list[CompiledRule],
-        facts: Facts,
-        detect: Detector,
-        scorer: Callable[[str], dict[str, float]] | None = None,
+        self, active: CompiledSet, rules: list[CompiledRule], facts: Facts, detect: Detector
     ) -> None:
         self.active = active
         self.rules = rules
         self.facts = facts
         self.detect = detect
-        self.scorer = scorer  # the output's content scores for `scores.<check>` (bastion.guard)
         self.seen: dict[str, RuleHit] = {}  # rule id -> first hit (recorded once per response)
 
     def check(self, text: str) -> Verdict:
         facts = self.facts.with_texts([text])
         facts.detect = self.detect
-        if self.scorer is not None:
-            facts.scores.update(self.scorer(text))
         probe = Probe(facts, self.active.response_table)
         v = Verdict()
         for rule in self.rules:

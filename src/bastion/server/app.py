@@ -46,6 +46,7 @@ def build_state(config: Config) -> GatewayState:
     audit = Audit(config, storage) if config.audit.enabled else None
     policy, rules = build_policy(config, storage, pii.engine)
     guard, judge = build_guard(config.guardrails, pii.engine)
+    rules.scorer = guard.policy_score  # `scores.<check>` in rules, computed when a rule reads one
     pipeline = Pipeline(
         [
             AuditGateStage(audit),  # 503 while the audit journal is full (database outage)
@@ -60,7 +61,7 @@ def build_state(config: Config) -> GatewayState:
             RouteStage(models, explain=audit is not None),
             with_cache(CallStage(build_adapters(), build_codecs(), upstream, Resilience(models)), config),
             GuardResponseStage(guard, judge),  # content checks on the answer, the judge
-            InspectStage(rules.detector, guard.score_text if guard.enabled else None),
+            InspectStage(rules.detector),
             RestoreStage(config.pii, pii.engine),
             AuditStage(audit),
         ]
