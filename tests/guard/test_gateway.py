@@ -234,3 +234,20 @@ def test_secrets_counts_are_checks_too(oa: openai.OpenAI, guard_gateway: Gateway
     secrets = next(c for c in record["checks"] if c["check"] == "secrets")
     assert secrets["count"] >= 1 and secrets["outcome"] == "flagged" and secrets["where"] == "prompt"
     assert "AKIA" not in str(record["checks"])
+
+
+@pytest.mark.parametrize("stream", MODES)
+def test_a_toxic_answer_on_the_responses_api_ends_incomplete(oa: openai.OpenAI, stream: bool) -> None:
+    if not stream:
+        r = oa.responses.create(model="openai-echo", input=f"Hello there. {TOXIC}")
+        assert r.status == "incomplete" and r.incomplete_details is not None
+        assert r.incomplete_details.reason == "content_filter" and "idiot" not in r.output_text
+        return
+    text, last = "", None
+    for ev in oa.responses.create(model="openai-echo", input=f"Hello there. {TOXIC}", stream=True):
+        if ev.type == "response.output_text.delta":
+            text += ev.delta
+        last = ev
+    assert "idiot" not in text and text.startswith("Echo: Hello there.")
+    assert last is not None and last.type == "response.incomplete"
+    assert last.response.incomplete_details is not None and last.response.incomplete_details.reason == "content_filter"
