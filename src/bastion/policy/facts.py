@@ -130,6 +130,10 @@ def _utc(f: Facts) -> time.struct_time:
     return time.gmtime(f.now)
 
 
+def _score_getter(name: str) -> Getter:
+    return lambda f: f.score(name)
+
+
 ATTRIBUTES: dict[str, Getter] = {
     "request.model": lambda f: f.model,
     "request.api": lambda f: f.api,
@@ -153,6 +157,7 @@ ATTRIBUTES: dict[str, Getter] = {
     "time.minute": lambda f: _utc(f).tm_min,
     "time.weekday": lambda f: WEEKDAYS[_utc(f).tm_wday],
     "time.unix": lambda f: f.now,
+    **{f"scores.{name}": _score_getter(name) for name in SCORE_NAMES},
 }
 
 
@@ -166,9 +171,4 @@ def _meta_getter(name: str) -> Getter:
     return lambda f: f.headers.get(header)
 
 
-def _score_getter(name: str) -> Getter:
-    return lambda f: f.score(name)
-
-
-ATTRIBUTES.update({f"scores.{name}": _score_getter(name) for name in SCORE_NAMES})
 RESOLVER = Resolver(ATTRIBUTES, {"headers": _header_getter, "metadata": _meta_getter})
