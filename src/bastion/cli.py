@@ -58,8 +58,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from bastion.policy.factory import reference_errors
+
     try:
         config = load_config(args.file)
+        if errors := reference_errors(config):  # what start-up would refuse beyond the schema
+            raise ConfigError(errors)
     except ConfigError as exc:
         for line in exc.errors:
             print(line, file=sys.stderr)

@@ -101,8 +101,8 @@ def test_issue_example_is_valid() -> None:
 def cookbook_blocks() -> list[str]:
     from pathlib import Path
 
-    text = (Path(__file__).parents[2] / "README.md").read_text()
-    cookbook = text.split("### Cookbook", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    text = (Path(__file__).parents[2] / "docs" / "policy.md").read_text()
+    cookbook = text.split("\n## Cookbook", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
     return [block.split("```", 1)[0] for block in cookbook.split("```yaml\n")[1:]]
 
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from bastion.admin import models as m
 from bastion.audit.admin import AUDIT_ROUTES, record_change, state_before
+from bastion.config.public import public_config
 from bastion.context import Principal
 from bastion.cost.admin import COST_ROUTES
 from bastion.errors import (
@@ -303,7 +304,7 @@ class ConfigView(BaseModel):
 
 async def config_view(request: web.Request, p: Principal, _body: None) -> tuple[int, BaseModel]:
     """The running config, secrets masked."""
-    return 200, ConfigView(config=_state(request).config.model_dump(mode="json"))
+    return 200, ConfigView(config=public_config(_state(request).config))
 
 
 ROUTES: tuple[Route, ...] = (

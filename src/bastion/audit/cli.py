@@ -1,4 +1,4 @@
-"""`bastion audit verify|export|prune|shred` and `bastion report`."""
+"""`bastion audit verify|export|key|prune|shred` and `bastion report`."""
 
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Any) -> None:
-    audit = sub.add_parser("audit", help="verify, export and prune the audit trail")
+    audit = sub.add_parser("audit", help="verify, export, prune or shred the audit trail; its public key")
     asub = audit.add_subparsers(dest="audit_command", required=True)
 
     v = asub.add_parser("verify", help="check the hash chain and checkpoint signatures; exit 1 if tampered")

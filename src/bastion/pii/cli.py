@@ -3,8 +3,8 @@
 detect:  {"text": "..."}  ->  {"spans": [{"start", "end", "label", "score"}, ...]}   (character offsets)
 redact:  {"text": "..."}  ->  {"text": "<rewritten>"}                                 (one vault per line)
          --action pseudonymize (default: <PERSON_1>, numbered per line) | mask (<PERSON>) | hash
-         (<PERSON:hmac10>, keyed by --hash-key) | allow; with --action block, or a settings file that blocks,
-         a line containing blocked labels yields {"text": null, "blocked": ["LABEL", ...]}.
+         (<PERSON:hmac10>, keyed by --hash-key) | allow; with --action block, a line containing detected
+         labels yields {"text": null, "blocked": ["LABEL", ...]}.
          --summary adds "summary": {label: {action: count}}.
 A line that is not a JSON object with a string "text" yields {"error": "..."} and the run continues.
 """

@@ -61,6 +61,12 @@ class PiiSettings(BaseModel):
         description="detection looks at most at this many characters of one text (cap on work)",
     )
 
+    @field_validator("response_scan", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: object) -> object:
+        """YAML 1.1 reads a bare `off` as the boolean false: take it back."""
+        return "off" if value is False else value
+
     @field_validator("entities")
     @classmethod
     def _known_entities(cls, value: list[str]) -> list[str]:

@@ -11,14 +11,23 @@ from bastion.policy.runtime import PolicyRuntime, unknown_references
 from bastion.storage import Storage
 
 
+def reference_errors(config: Config) -> list[str]:
+    """`path: message` for every inline rule this config cannot carry out (`route_to` naming no model,
+    `route_provider` no provider, `then.redact` with PII protection off): start-up refuses such a config,
+    and so does `bastion check-config`."""
+    models, providers = {m.name for m in config.models}, {p.name for p in config.providers}
+    bad = unknown_references(PolicyDocument(policies=config.policies), models, providers, config.pii.enabled)
+    return [f"{e['field']}: {e['message']}" for e in bad]
+
+
 def build_policy(config: Config, storage: Storage, pii_engine: Any) -> tuple[PolicyRuntime, RequestEnforcer]:
     """The worker's runtime (active set, hot reload) and the request enforcer. `pii_engine` is the PII
     stage's engine, reused for `pii:` conditions; when PII protection is off, one is built on first need."""
     models, providers = {m.name for m in config.models}, {p.name for p in config.providers}
     pii_on = config.pii.enabled
-    bad = unknown_references(PolicyDocument(policies=config.policies), models, providers, pii_on)
+    bad = reference_errors(config)
     if bad:  # a config that routes nowhere fails at start-up
-        raise ValueError("; ".join(f"{e['field']}: {e['message']}" for e in bad))
+        raise ValueError("; ".join(bad))
     runtime = PolicyRuntime(
         config.policy, config.policies, storage, config.redis_url,
         models=models, providers=providers, pii_enabled=pii_on,
