@@ -236,3 +236,17 @@ def test_scores_of_unconfigured_checks_are_computed_when_a_rule_reads_them() -> 
     assert score is not None and score > 0.9
     assert facts.scores["prompt_injection"] == score  # computed once
     assert facts.with_texts(["a kind answer"]).score("prompt_injection") < 0.5  # the output's own
+
+
+def test_the_issues_yaml_config_loads(tmp_path: Path) -> None:
+    """YAML 1.1 reads `on` as true: the key still means the places."""
+    from bastion.config import load_config
+
+    cfg = tmp_path / "bastion.yaml"
+    cfg.write_text("admin_key: 0123456789abcdef0123\nguardrails:\n"
+                   "  prompt_injection: {action: block, threshold: 0.8, on: [prompt, tool_result]}\n"
+                   "  toxicity:         {action: flag,  threshold: 0.7, on: [prompt, response]}\n"
+                   '  judge:            {model: judge-model, rubric: "...", on: response, mode: shadow, sample: 0.2}\n')  # fmt: skip
+    g = load_config(str(cfg)).guardrails
+    assert g.prompt_injection is not None and g.prompt_injection.on == ["prompt", "tool_result"]
+    assert g.judge is not None and g.judge.on == ["response"] and g.judge.sample == 0.2

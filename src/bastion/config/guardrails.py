@@ -37,6 +37,14 @@ class CheckConfig(_Strict):
         "block", description="a check that cannot run: let the text through or refuse (never 'passed')"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, data: object) -> object:
+        """YAML 1.1 reads the key `on` as the boolean true: take it back."""
+        if isinstance(data, dict) and True in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}
+        return data
+
     @field_validator("on", mode="before")
     @classmethod
     def _one_or_many(cls, v: object) -> object:
