@@ -108,6 +108,7 @@ _COMMAND_MODULES = (
     "bastion.cost.cli",
     "bastion.compliance.cli",
     "bastion.shadow.cli",
+    "bastion.guard.cli",
 )
 
 

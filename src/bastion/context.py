@@ -120,6 +120,8 @@ class RequestContext:
     policy: Any = None
     pii_overrides: dict[str, str] | None = None
     pii_spans: dict[str, list[Any]] | None = None
+    # content guardrails (`bastion.guard`): request scores, verdicts, the shadow judge (a GuardRun)
+    guard: Any = None
 
     @property
     def wire(self) -> str:

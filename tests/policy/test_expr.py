@@ -59,8 +59,8 @@ CASES: list[tuple[str, Any]] = [
     ("headers.x_team_tag == 'blue'", True),
     ("headers.authorization", None),  # credentials are never readable
     ("scores.toxicity > 0.8", True),
-    ("scores.unknown > 0.8", False),  # null compares false, never an error
-    ("scores.unknown < 0.8", False),
+    ("scores.prompt_injection > 0.8", False),  # no scorer on these facts: null compares false
+    ("scores.prompt_injection < 0.8", False),
     ("time.weekday == 'tue' and time.hour == 22", True),
     ("time.minute", 13),
     ("request.text ~ '(?i)project\\\\s+falcon'", True),
@@ -99,6 +99,7 @@ REJECTED: list[tuple[str, str]] = [
     ("   ", "empty expression"),
     ("request.prompt_tokens >", "unexpected end of expression"),
     ("request.nope > 1", "unknown attribute 'request.nope'"),
+    ("scores.sentiment > 0.5", "unknown attribute 'scores.sentiment'"),  # a score no check gives
     ("__import__('os')", "unknown function '__import__'"),
     ("eval('1')", "unknown function 'eval'"),
     ("request.model.__class__", "unknown attribute"),

@@ -144,6 +144,8 @@ class Audit:
         for name in ("cost", "cache_hit"):
             if record.get(name) is None and ctx.annotations.get(name) is not None:
                 record[name] = ctx.annotations[name]
+        if ctx.annotations.get("checks") is not None:  # verdicts known only later (a shadow judge)
+            record["checks"] = ctx.annotations["checks"]
 
     def change(
         self,

@@ -10,6 +10,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "models": [
         {"name": "demo-echo", "provider": "demo", "model": "echo"},
         {"name": "demo-echo-large", "provider": "demo", "model": "echo-large"},
+        {"name": "demo-judge", "provider": "demo", "model": "judge", "modes": ["chat"]},
         {"name": "demo-embed", "provider": "demo", "model": "embed", "modes": ["embeddings"]},
     ],
 }

@@ -15,6 +15,7 @@ from bastion.config.compliance import (
     UseCase,
     unique_use_cases,
 )
+from bastion.config.guardrails import GuardrailsConfig
 from bastion.config.hub import HubSettings
 from bastion.config.limits import LimitsConfig
 from bastion.config.pii import PiiConfig
@@ -162,6 +163,7 @@ class Config(Strict):
     reviews: ReviewSettings = Field(default_factory=ReviewSettings)
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
     shadow: ShadowConfig = Field(default_factory=ShadowConfig)  # shadow-AI discovery (docs/shadow-ai.md)
+    guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig, description="docs/guardrails.md")
     hub: HubSettings = Field(default_factory=HubSettings)  # the web console (docs/hub.md)
 
     @field_validator("database_url")

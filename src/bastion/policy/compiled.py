@@ -192,6 +192,8 @@ class CompiledSet:
             d.route_provider = then.route_provider
         if then.redact:
             d.add_redact(dict(then.redact))
+        for check, act in (then.guardrails or {}).items():  # the most specific rule sets a check's action
+            d.guardrails.setdefault(check, act)
         for idx in rule.masks:
             if idx in probe.hits:
                 d.mask.append((self.request_table.compiled[idx], then.mask))

@@ -219,8 +219,9 @@ def headers(wanted: dict[str, list[str]], _table: PatternTable) -> Condition:
 
 def expr(text: str, _table: PatternTable) -> Condition:
     node = compile_expr(text, RESOLVER)
-    # an expression may read request.text or request.pii: treat it as content (on response rules: output)
-    content = "request.text" in text or "request.pii" in text
+    # an expression may read request.text, request.pii or content scores: treat it as content (on
+    # response rules: the output's)
+    content = "request.text" in text or "request.pii" in text or "scores." in text
     return Condition("expr", content, lambda p: bool(node(p.facts)), lambda p: f"expr {text!r}", 2)
 
 

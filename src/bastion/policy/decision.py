@@ -4,6 +4,7 @@ Effects of enforced, non-deny matches are merged in precedence order (most speci
     require_region   intersected (every matching rule must be satisfied; an empty set refuses the request)
     route_to / route_provider   the first (most specific) rule wins
     redact           per PII type the first rule wins, except `block`, which always wins
+    guardrails       per content check the first (most specific) rule's action wins
     max_tokens       the lowest cap wins
     tools            `strip` wins; allow-lists are intersected
     system_prompt    all are prepended, most specific first
@@ -38,6 +39,7 @@ class Decision:
     route_to: str | None = None
     route_provider: str | None = None
     redact: dict[str, str] = field(default_factory=dict)
+    guardrails: dict[str, str] = field(default_factory=dict)  # content check -> action in this scope
     mask: list[tuple[Any, str]] = field(default_factory=list)  # (compiled regex, replacement) on request text
     max_tokens: int | None = None
     tools: str | frozenset[str] | None = None
@@ -91,4 +93,6 @@ class Decision:
             out["require_region"] = sorted(self.regions)
         if self.route_to or self.route_provider:
             out["route"] = self.route_to or self.route_provider
+        if self.guardrails:
+            out["guardrails"] = dict(self.guardrails)
         return out

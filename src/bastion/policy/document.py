@@ -25,7 +25,9 @@ from bastion.policy.expr import ExprError, compile_expr
 from bastion.policy.facts import RESOLVER, WEEKDAYS
 from bastion.policy.regex import PatternError, compile_pattern
 
-RuleAction = Literal["deny", "allow", "flag", "redact", "route", "transform"]
+RuleAction = Literal["deny", "allow", "flag", "redact", "route", "transform", "guardrails"]
+GuardAction = Literal["block", "flag", "mask", "off"]
+GUARD_CHECKS = ("prompt_injection", "toxicity", "judge", "pii", "secrets")  # bastion.guard
 RESPONSE_ACTIONS = frozenset({"deny", "flag", "redact"})
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _APIS = ("openai.chat", "openai.embeddings", "openai.responses", "anthropic.messages")
@@ -153,6 +155,17 @@ class Then(_Strict):
     tools: Literal["strip"] | list[str] | None = Field(None, description="strip all, or keep only these")
     system_prompt: str | None = Field(None, max_length=20000, description="prepended system instruction")
     mask: str = Field("[REDACTED]", max_length=100, description="redact: replacement for matched text")
+    guardrails: dict[str, GuardAction] | None = Field(
+        None, description="content check -> its action for this rule's scope (off: not run)"
+    )
+
+    @field_validator("guardrails")
+    @classmethod
+    def _checks(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        unknown = sorted(set(v or ()) - set(GUARD_CHECKS))
+        if unknown:
+            raise ValueError(f"unknown content check {', '.join(unknown)}; known: {', '.join(GUARD_CHECKS)}")
+        return v
 
     @property
     def regions(self) -> frozenset[str] | None:
@@ -198,6 +211,8 @@ class Rule(_Strict):
             raise ValueError("then: action redact needs then.redact or when.text_matches/keywords to mask")
         if t.action == "transform" and not t.transforms:
             raise ValueError("then: action transform needs max_tokens, tools or system_prompt")
+        if t.action == "guardrails" and not t.guardrails:
+            raise ValueError("then: action guardrails needs then.guardrails (check -> action)")
         return self
 
 

@@ -69,6 +69,7 @@ class RequestEnforcer:
         self.settings = settings
         self.providers = providers
         self._pii_engine = pii_engine
+        self.scorer: Any = None  # content scores for `scores.<check>` (set by the composition root)
         self._engine: Any = None
         self._engine_built = False
 
@@ -107,6 +108,9 @@ class RequestEnforcer:
         if not len(active):
             return
         facts = self.facts(ctx, active)
+        facts.scorer = self.scorer
+        if ctx.guard is not None:  # scores the guard already computed for this request
+            facts.scores.update(ctx.guard.scores())
         decision = active.evaluate(facts)
         ctx.policy = PolicyRun(active, decision, facts)
         if facts.spans:

@@ -1,9 +1,10 @@
 """What rules can read about a request: `Facts`, computed lazily (the joined text, token estimate and PII
 labels only when a rule asks), and the attribute table that `when.expr` names resolve against.
 
-Classifier seam: `Facts.scores` is a dict of named scores (0..1) that content detectors fill before
-evaluation (`PolicyStage(scorers=...)`: each scorer is `facts -> {name: score}`); rules read them as
-`scores.<name>` in `expr`, an unknown score being null.
+Content scores: rules read `scores.<check>` (`SCORE_NAMES`, the content guard's text checks; any other
+name is a compile error) in `expr`. `Facts.scores` holds what the guard already computed for the request;
+a score not there is computed on first read by `Facts.scorer` (`bastion.guard`: `(check, text) -> score`),
+on the request's text or, on response rules, the output's. Null only when no scorer is set.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from bastion.policy.expr import Getter, Resolver
 
 Detector = Callable[[str], list[Any]]  # text -> spans with `.label` (bastion.pii.PiiEngine.detect)
+Scorer = Callable[[str, str], float | None]  # (check, text) -> 0..1 (bastion.guard.Guardrails.policy_score)
+SCORE_NAMES = ("prompt_injection", "toxicity")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"})
 
@@ -26,8 +29,8 @@ class Facts:
 
     __slots__ = (
         "_labels", "_now", "_text", "_tokens", "api", "app", "detect", "headers", "key_id", "key_name",
-        "max_tokens", "messages", "model", "role", "scores", "spans", "stream", "team", "team_id", "texts",
-        "tools", "use_case", "user",
+        "max_tokens", "messages", "model", "role", "scorer", "scores", "spans", "stream", "team", "team_id",
+        "texts", "tools", "use_case", "user",
     )  # fmt: skip
 
     def __init__(
@@ -64,6 +67,7 @@ class Facts:
         self.detect = detect
         self.spans = spans if spans is not None else {}
         self.scores: dict[str, float] = {}
+        self.scorer: Scorer | None = None
         self._now = now
         self._text: str | None = None
         self._tokens: int | None = None
@@ -100,6 +104,15 @@ class Facts:
             self._now = time.time()
         return self._now
 
+    def score(self, name: str) -> float | None:
+        """A content score of this text: the one already known, else computed (and kept)."""
+        value = self.scores.get(name)
+        if value is None and self.scorer is not None:
+            value = self.scorer(name, self.text)
+            if value is not None:
+                self.scores[name] = value
+        return value
+
     def header(self, name: str) -> str | None:
         return None if name in _SECRET_HEADERS else self.headers.get(name)
 
@@ -108,13 +121,17 @@ class Facts:
         other = Facts.__new__(Facts)
         for slot in Facts.__slots__:
             setattr(other, slot, getattr(self, slot))
-        other.texts, other.spans, other.scores = texts, {}, dict(self.scores)
+        other.texts, other.spans, other.scores = texts, {}, {}
         other._text, other._tokens, other._labels = None, None, None
         return other
 
 
 def _utc(f: Facts) -> time.struct_time:
     return time.gmtime(f.now)
+
+
+def _score_getter(name: str) -> Getter:
+    return lambda f: f.score(name)
 
 
 ATTRIBUTES: dict[str, Getter] = {
@@ -140,6 +157,7 @@ ATTRIBUTES: dict[str, Getter] = {
     "time.minute": lambda f: _utc(f).tm_min,
     "time.weekday": lambda f: WEEKDAYS[_utc(f).tm_wday],
     "time.unix": lambda f: f.now,
+    **{f"scores.{name}": _score_getter(name) for name in SCORE_NAMES},
 }
 
 
@@ -153,10 +171,4 @@ def _meta_getter(name: str) -> Getter:
     return lambda f: f.headers.get(header)
 
 
-def _score_getter(name: str) -> Getter:
-    return lambda f: f.scores.get(name)
-
-
-RESOLVER = Resolver(
-    ATTRIBUTES, {"headers": _header_getter, "metadata": _meta_getter, "scores": _score_getter}
-)
+RESOLVER = Resolver(ATTRIBUTES, {"headers": _header_getter, "metadata": _meta_getter})

@@ -82,6 +82,8 @@ class OutputChecker:
         return text
 
     def record(self, ctx: RequestContext, denied: RuleHit | None) -> None:
+        if denied is not None and ctx.stream:
+            ctx.annotations["policy_stream_denied"] = denied.id
         if not self.seen:
             return
         policy = ctx.annotations.setdefault("policy", {"version": self.active.version})
@@ -122,18 +124,31 @@ class _Channel:
         self.tail = ""
 
 
-class StreamGuard:
-    """Per-stream state: channels of held-back text, and the verdict so far."""
+Cut = Callable[[str], int]  # held text -> how many of its leading characters form complete windows
 
-    def __init__(self, checker: OutputChecker) -> None:
-        self.checker = checker
+
+class StreamGuard:
+    """Per-stream state: channels of held-back text, and the verdict so far.
+
+    Without `cut`, each channel holds back its last `HOLD` characters and every check sees the held text
+    plus the last `HOLD` characters sent. With `cut` (the content guardrails' windows), text is checked
+    window by window, each window alone, and released only once its window passed."""
+
+    def __init__(self, checker: Any, cut: Cut | None = None) -> None:
+        self.checker = checker  # OutputChecker, or anything with check/mask/seen/record
+        self.cut = cut
         self.channels: dict[Hashable, _Channel] = {}
-        self.denied: RuleHit | None = None
+        self.denied: Any = None
 
     def feed(self, key: Hashable, text: str) -> str:
         """Text to send now for this channel ('' while holding back)."""
         ch = self.channels.setdefault(key, _Channel())
         ch.pending += text
+        if self.cut is not None:
+            out = []
+            while self.denied is None and (n := self.cut(ch.pending)):
+                out.append(self._release_window(ch, n))
+            return "".join(out)
         if len(ch.pending) <= HOLD:
             return ""
         return self._release(ch, HOLD)
@@ -142,7 +157,20 @@ class StreamGuard:
         ch = self.channels.pop(key, None)
         if ch is None or not ch.pending:
             return ""
+        if self.cut is not None:
+            out = []
+            while self.denied is None and ch.pending:
+                out.append(self._release_window(ch, self.cut(ch.pending) or len(ch.pending)))
+            return "".join(out)
         return self._release(ch, 0)
+
+    def _release_window(self, ch: _Channel, n: int) -> str:
+        window, ch.pending = ch.pending[:n], ch.pending[n:]
+        verdict = self.checker.check(window)
+        if verdict.deny is not None:
+            self.denied = verdict.deny
+            return ""
+        return self.checker.mask(window, verdict.masks) if verdict.masks else window
 
     def flush_all(self) -> list[tuple[Hashable, str]]:
         return [(key, self.flush(key)) for key in list(self.channels)]
@@ -270,16 +298,28 @@ _STREAM_VIEWS: dict[str, Callable[[SseEvent, StreamGuard], list[SseEvent]]] = {
 }
 
 
+def _deny_events(ctx: RequestContext, guard: StreamGuard) -> list[SseEvent]:
+    return [_error_event(ctx, guard.denied)]
+
+
 async def guard_events(
-    ctx: RequestContext, source: AsyncIterator[SseEvent], checker: OutputChecker
+    ctx: RequestContext,
+    source: AsyncIterator[SseEvent],
+    checker: Any,
+    *,
+    cut: Cut | None = None,
+    end: Callable[[RequestContext, StreamGuard], list[SseEvent]] = _deny_events,
 ) -> AsyncIterator[SseEvent]:
+    """`source` with each text channel checked as it flows (`StreamGuard`); a denial ends the stream with
+    `end(ctx, guard)` (default: the provider's error event) and nothing after it."""
     view = _STREAM_VIEWS.get(ctx.api)
-    guard = StreamGuard(checker)
+    guard = StreamGuard(checker, cut)
     try:
         async for ev in source:
             outs = view(ev, guard) if view is not None else [ev]
             if guard.denied is not None:
-                yield _error_event(ctx, guard.denied)
+                for out in end(ctx, guard):
+                    yield out
                 return
             for out in outs:
                 yield out
@@ -287,12 +327,11 @@ async def guard_events(
             for key in list(guard.channels):
                 tail = guard.flush(key)
                 if guard.denied is not None:
-                    yield _error_event(ctx, guard.denied)
+                    for out in end(ctx, guard):
+                        yield out
                     return
                 if tail:
                     yield _openai_tail(key, tail)
     finally:
         checker.record(ctx, guard.denied)
-        if guard.denied is not None:
-            ctx.annotations["policy_stream_denied"] = guard.denied.id
         await source.aclose()  # type: ignore[attr-defined]

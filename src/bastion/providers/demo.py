@@ -7,6 +7,7 @@ Behaviour by the provider model id (the `model` of a models entry):
 - `fail`: answers 503 (to show fallback); `bad`: answers 400 with an OpenAI error body.
 - `echo-chars`: like `echo`, but a streamed answer sends one character per chunk (text and tool-call
   arguments alike), to show that placeholders split across chunks are still restored.
+- `judge`: answers the content guard's judge prompt with a JSON verdict (`demo_judge`).
 - `embed`: embeddings (any model id works for /embeddings): 16 deterministic floats per input.
 Token counts are estimates (4 characters a token), reported as usage like a real provider.
 """
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from bastion.providers import demo_judge
 
 Json = dict[str, Any]
 _CHUNK_WORDS = 2
@@ -116,7 +119,7 @@ class DemoServer:
         return _error(404, f"unknown demo path {path}", "not_found_error")
 
     def _chat(self, body: Json, model: str) -> DemoResponse:
-        text, calls = _reply(body)
+        text, calls = (demo_judge.verdict(_prompt_text(body)), []) if model == "judge" else _reply(body)
         prompt_tokens = _tokens(_prompt_text(body))
         completion_tokens = _tokens(text + "".join(c["function"]["arguments"] for c in calls))
         usage = {

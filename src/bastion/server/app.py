@@ -18,6 +18,7 @@ from bastion.pipeline.authenticate import AuthenticateStage
 from bastion.pipeline.cache import CacheStage, with_cache
 from bastion.pipeline.call import CallStage
 from bastion.pipeline.decode import DecodeStage
+from bastion.pipeline.guard import GuardResponseStage, GuardScanStage, GuardStage, build_guard, judge_runner
 from bastion.pipeline.inspect import InspectStage
 from bastion.pipeline.limits import LimitsStage
 from bastion.pipeline.pii import PiiStage
@@ -51,6 +52,8 @@ def build_state(config: Config) -> GatewayState:
     policy, rules = build_policy(config, storage, pii.engine)
     use_cases, reviews = UseCases(config, storage), ReviewQueue(storage)
     shadow = ShadowRuntime(config, storage) if config.shadow.enabled else None
+    guard, judge = build_guard(config.guardrails, pii.engine)
+    rules.scorer = guard.policy_score  # `scores.<check>` in rules, computed when a rule reads one
     pipeline = Pipeline(
         [
             ShadowSignalStage(shadow),  # finish only: provider-shaped keys refused, provider keys in prompts
@@ -58,18 +61,23 @@ def build_state(config: Config) -> GatewayState:
             AuthenticateStage(authenticator),
             DecodeStage(),
             UseCaseStage(use_cases, config),  # which use case (risk register); unknown: allow/flag/deny
+            GuardScanStage(guard),  # content scores, for policy's `scores.<check>`
             PolicyStage(rules),
+            GuardStage(guard),  # content checks on prompts and tool results: block, mask, flag
             # admission; its finish costs and settles (before audit's finish)
             LimitsStage(limiter, record_cost=audit is not None or config.cache.enabled),
             pii,
             RouteStage(models, explain=audit is not None),
             with_cache(CallStage(build_adapters(), build_codecs(), upstream, Resilience(models)), config),
+            GuardResponseStage(guard, judge),  # content checks on the answer, the judge
             InspectStage(rules.detector),
             RestoreStage(config.pii, pii.engine),
             ReviewStage(reviews, config),  # flagged requests enter the human review queue
             AuditStage(audit),
         ]
     )
+    if judge is not None:
+        judge.runner = judge_runner(pipeline)
     return GatewayState(
         config,
         pipeline,

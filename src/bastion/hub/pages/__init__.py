@@ -6,6 +6,7 @@ from __future__ import annotations
 from bastion.hub.page import Page
 from bastion.hub.pages import (
     compliance,
+    guardrails,
     integrity,
     keys,
     models,
@@ -24,6 +25,7 @@ PAGES: tuple[Page, ...] = (
     keys.PAGE,
     teams.PAGE,
     policies.PAGE,
+    guardrails.PAGE,
     models.PAGE,
     spend.PAGE,
     reviews.PAGE,
