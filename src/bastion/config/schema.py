@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from bastion.config.audit import AuditConfig
 from bastion.config.cache import CacheConfig
 from bastion.config.limits import LimitsConfig
+from bastion.config.observability import MetricsSettings, TelemetrySettings
 from bastion.config.pii import PiiConfig
 from bastion.config.policy import Policies, PolicySettings
 from bastion.config.presets import KEYLESS_TYPES, PROVIDER_TYPES
@@ -148,6 +149,12 @@ class Config(Strict):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     policies: Policies = Field(default_factory=list, description="inline rules (docs/policy.md)")
+    # observability (docs/observability.md)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    metrics_token: SecretStr | None = Field(None, description="bearer token for /metrics (besides admin_key)")
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    log_format: Literal["json", "text"] = Field("text", description="the per-request access line")
+    access_log: bool = Field(True, description="one line per request on the bastion.access logger")
 
     @field_validator("database_url")
     @classmethod
@@ -170,6 +177,15 @@ class Config(Strict):
             return None
         if v is not None and len(v.get_secret_value()) < 16:
             raise ValueError("admin_key must be at least 16 characters")
+        return v
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and v.get_secret_value() == "":
+            return None
+        if v is not None and len(v.get_secret_value()) < 16:
+            raise ValueError("metrics_token must be at least 16 characters")
         return v
 
     @model_validator(mode="after")

@@ -9,7 +9,7 @@ from bastion.config.schema import Config
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.runtime import Identity
 from bastion.limits.factory import build_limiter
-from bastion.pipeline import Pipeline
+from bastion.observability import Observability
 from bastion.pipeline.audit import AuditGateStage, AuditStage
 from bastion.pipeline.authenticate import AuthenticateStage
 from bastion.pipeline.cache import CacheStage, with_cache
@@ -28,7 +28,6 @@ from bastion.server import handlers
 from bastion.server.state import STATE, GatewayState
 from bastion.storage import open_storage
 from bastion.translate import build_codecs
-from bastion.upstream import Upstream
 
 
 def build_state(config: Config) -> GatewayState:
@@ -36,7 +35,8 @@ def build_state(config: Config) -> GatewayState:
     if not admin_key:
         raise ValueError("admin_key is not set (bastion serve generates one when absent)")
     models = ModelTable(config)
-    upstream = Upstream()
+    observability = Observability(config)  # metrics, traces, access line (docs/observability.md)
+    upstream = observability.upstream()
     storage = open_storage(config.database_url)
     identity = Identity(storage, config.identity, config.redis_url)
     authenticator = IdentityAuthenticator(admin_key, identity.cache)
@@ -44,7 +44,7 @@ def build_state(config: Config) -> GatewayState:
     limiter = build_limiter(config, models)
     audit = Audit(config, storage) if config.audit.enabled else None
     policy, rules = build_policy(config, storage, pii.engine)
-    pipeline = Pipeline(
+    pipeline = observability.pipeline(
         [
             AuditGateStage(audit),  # 503 while the audit journal is full (database outage)
             AuthenticateStage(authenticator),
@@ -62,7 +62,7 @@ def build_state(config: Config) -> GatewayState:
     )
     return GatewayState(
         config, pipeline, models, upstream, storage, identity, authenticator, limiter=limiter, audit=audit,
-        policy=policy,
+        policy=policy, observability=observability,
     )
 
 
@@ -76,6 +76,8 @@ async def _startup(app: web.Application) -> None:
     if state.audit is not None:
         await state.audit.start()
     await state.models.start(state.storage, state.config.redis_url)  # the learned routing state
+    if state.observability is not None:
+        await state.observability.start(state)
     if state.config.admin is not None:
         await _start_admin_listener(state)
     state.ready = True
@@ -101,6 +103,8 @@ async def _start_admin_listener(state: GatewayState) -> None:
 async def _cleanup(app: web.Application) -> None:
     state = app[STATE]
     state.ready = False
+    if state.observability is not None:
+        await state.observability.stop()
     if state.admin_runner is not None:
         await state.admin_runner.cleanup()
         state.admin_runner = None
@@ -129,6 +133,9 @@ def build_app(config: Config) -> web.Application:
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
     handlers.add_routes(app)
+    observability = app[STATE].observability
+    if observability is not None:
+        observability.add_routes(app)
     if config.admin is None:
         from bastion.admin import add_admin_routes
 

@@ -11,6 +11,7 @@ from bastion.config.schema import Config
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.runtime import Identity
 from bastion.limits.limiter import Limiter
+from bastion.observability import Observability
 from bastion.pipeline import Pipeline
 from bastion.pipeline.route import ModelTable
 from bastion.policy.runtime import PolicyRuntime
@@ -33,6 +34,7 @@ class GatewayState:
     limiter: Limiter | None = None  # rate limits, budgets and cost (`bastion.limits`)
     audit: Audit | None = None  # the audit trail (`bastion.audit`), None when `audit.enabled: false`
     policy: PolicyRuntime | None = None  # the active policy set and its hot reload (`bastion.policy`)
+    observability: Observability | None = None  # metrics, traces, access line (`bastion.observability`)
 
 
 STATE = web.AppKey("bastion_state", GatewayState)
