@@ -22,7 +22,16 @@ TRACE_ID = "trace_id"  # annotation set by the tracing pipeline (bastion.observa
 
 
 class _AccessHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Marks the handler this module installed, so building several apps in one process adds it once."""
+    """Writes to whatever `sys.stderr` is at the time (like logging's last-resort handler); marks the
+    handler this module installed, so building several apps in one process adds it once."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
 
 
 def install(log_format: str) -> logging.Logger:
@@ -31,7 +40,7 @@ def install(log_format: str) -> logging.Logger:
     logger.setLevel(logging.INFO)
     logger.propagate = False
     if not any(isinstance(h, _AccessHandler) for h in logger.handlers):
-        handler = _AccessHandler(sys.stderr)
+        handler = _AccessHandler()
         fmt = "%(message)s" if log_format == "json" else "%(asctime)s %(levelname)s %(name)s: %(message)s"
         handler.setFormatter(logging.Formatter(fmt))
         logger.addHandler(handler)
