@@ -23,7 +23,8 @@ KIT = Path(__file__).resolve().parents[2] / "deploy" / "observability"
 DASHBOARD = KIT / "grafana-dashboard.json"
 RULES = KIT / "alerts.yaml"
 METRIC = re.compile(r"\b((?:bastion|gen_ai)_[a-z0-9_]+)\b")
-LABELS = re.compile(r"\{[^}]*\}|\b(?:by|without)\s*\([^)]*\)|,\s*\w+\s*\)")  # matchers, groupings, label_values
+# label matchers, `by (...)` groupings and label_values()'s label: what is left names metrics only
+LABELS = re.compile(r"\{[^}]*\}|\b(?:by|without)\s*\([^)]*\)|,\s*\w+\s*\)")
 SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
 
 
