@@ -58,7 +58,7 @@ def samples(text: str) -> Samples:
     return out
 
 
-def total(data: Samples, name: str, **labels: str) -> float:
+def total(data: Samples, metric: str, /, **labels: str) -> float:
     """The sum of `name` over every series whose labels include `labels`."""
     want = set(labels.items())
-    return sum(v for (n, ls), v in data.items() if n == name and want <= ls)
+    return sum(v for (n, ls), v in data.items() if n == metric and want <= ls)

@@ -84,7 +84,7 @@ SPECS: dict[str, Spec] = {
         "histogram", "Seconds a guardrail check took", ("check",), OVERHEAD_BUCKETS,
     ),
     "bastion_cache_lookups": Spec(
-        "counter", "Response cache lookups by result (hit/miss)", ("result", "gen_ai_request_model"),
+        "counter", "Response cache lookups by result (hit, miss, bypass)", ("result", "gen_ai_request_model"),
     ),
     "bastion_rate_limit_rejections": Spec("counter", "Requests refused by a rate limit (429)", WHO),
     "bastion_budget_rejections": Spec("counter", "Requests refused by an exhausted budget (402)", WHO),

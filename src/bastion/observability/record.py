@@ -15,6 +15,7 @@ from bastion.context import RequestContext
 from bastion.observability.guardrails import VERDICTS
 from bastion.observability.labels import NONE, OTHER, Folder, decision, status, system
 from bastion.observability.metrics import Metrics
+from bastion.pipeline.cache import HEADER as CACHE_HEADER
 
 _BREAKER = {"closed": 0.0, "half-open": 1.0, "open": 2.0}
 
@@ -113,8 +114,9 @@ class Recorder:
             self._pii(notes)
         if VERDICTS in notes:
             self._guardrails(notes[VERDICTS])
-        if "cache_key" in notes or "cache_hit" in notes:
-            self.cache("hit" if notes.get("cache_hit") else "miss", model).inc()
+        cached = ctx.response_headers.get(CACHE_HEADER)  # hit, miss or bypass (`bastion.pipeline.cache`)
+        if cached is not None:
+            self.cache(cached, model).inc()
         cost = notes.get("cost")
         if cost is not None and ctx.target is not None and not notes.get("cache_hit"):
             usd = cost.get("usd")
