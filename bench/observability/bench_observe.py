@@ -1,16 +1,21 @@
-"""Per-request cost of observability, in CPU time (process time: includes the span exporter's thread).
+"""Per-request cost of observability, in CPU time.
 
     .venv/bin/python bench/observability/bench_observe.py [--n 20000]
 
-Measures, on a realistic finished request (virtual key and team, usage, cost, one failed attempt then a
-failover, a policy match, two PII replacements):
-  metrics      `Recorder.observe` (the one recording point), single process and multiprocess mode
-               (PROMETHEUS_MULTIPROC_DIR set, as under `bastion serve --workers N`)
-  access line  `AccessLog.write` in JSON and text, to /dev/null
-  tracing      a 12-stage pipeline of no-op stages: plain `Pipeline` vs `TracedPipeline` (request span,
-               12 stage spans, request attributes), with the OTLP/HTTP exporter sending to a local
-               receiver in another process; CPU includes the batch exporter's encoding and posting
-Each figure is the median of 5 rounds of N requests (microseconds per request).
+On a realistic finished request (virtual key and team, usage, cost, one failed attempt then a failover,
+a policy match, two PII replacements) it measures:
+  metrics       `Recorder.observe`, the one recording point (plain dictionaries, no locks, no I/O)
+  alternative   the same updates made on prometheus-client metrics in its multiprocess mode (mmap'ed
+                values, as PROMETHEUS_MULTIPROC_DIR enables), from the measured cost of one counter
+                increment and one histogram observation times the number of each a request makes
+  flush/scrape  writing a worker's snapshot and merging + rendering a scrape for 2 workers, with
+                100 label sets per labelled metric family in use (per flush / per scrape, not per request)
+  access line   `AccessLog.write` in JSON and text, to /dev/null
+  tracing       a 12-stage pipeline of no-op stages: plain `Pipeline` vs `TracedPipeline` (request span,
+                12 stage spans, request attributes); the OTLP/HTTP exporter sends to a receiver in another
+                process. "loop" is the event loop thread's CPU, "total" adds the exporter thread's;
+                also with `sample_ratio: 0.1` (9 requests in 10 make non-recording spans only)
+Each figure is the median of 5 rounds (microseconds per request unless marked).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+LABEL_SETS = 100  # per labelled metric family: ~2,000 series in all, ~10,000 with histogram buckets
 RECEIVER = """
 import sys
 from aiohttp import web
@@ -60,7 +66,8 @@ def _ctx() -> Any:
     ctx.ended_ns = ctx.started_ns + 3_000_000
     ctx.annotations.update({
         "cost": {"usd": 0.00042, "input_tokens": 120, "output_tokens": 48},
-        "policy": {"version": 3, "action": "flag", "matched": [{"id": "r1", "action": "flag", "mode": "enforce"}]},
+        "policy": {"version": 3, "action": "flag",
+                   "matched": [{"id": "r1", "action": "flag", "mode": "enforce"}]},
         "pii": {"EMAIL": {"pseudonymize": 1}, "PHONE": {"pseudonymize": 1}},
     })  # fmt: skip
     return ctx
@@ -128,7 +135,7 @@ def _receiver() -> Iterator[str]:
         proc.wait()
 
 
-def bench_tracing(n: int) -> tuple[float, float]:
+def bench_tracing(n: int) -> list[tuple[float, float]]:
     from bastion.config.observability import TelemetrySettings
     from bastion.context import RequestContext
     from bastion.observability.tracing import TracedPipeline, Tracing
@@ -136,59 +143,138 @@ def bench_tracing(n: int) -> tuple[float, float]:
 
     stages = [_Noop(f"s{i}") for i in range(12)]
     loop = asyncio.new_event_loop()
+    batch = 500
 
-    def runner(pipeline: Pipeline) -> Callable[[], None]:
-        async def many() -> None:
-            for _ in range(n):
+    def measure(pipeline: Pipeline, flush: Callable[[], None] | None) -> tuple[float, float]:
+        async def some() -> None:
+            for _ in range(batch):
                 ctx = RequestContext("rid", "openai.chat", {}, {})
                 ctx.model = "gpt"
                 await pipeline.run(ctx)
                 ctx.ended_ns = time.perf_counter_ns()
                 await pipeline.finish(ctx)
 
-        return lambda: loop.run_until_complete(many())
+        loops, totals = [], []
+        for _ in range(5):
+            p0, t0 = time.process_time_ns(), time.thread_time_ns()
+            for _ in range(max(1, n // batch)):
+                loop.run_until_complete(some())
+                if flush is not None:
+                    flush()
+            done = max(1, n // batch) * batch
+            loops.append((time.thread_time_ns() - t0) / done / 1000)
+            totals.append((time.process_time_ns() - p0) / done / 1000)
+        return statistics.median(loops), statistics.median(totals)
 
-    plain = _rounds(runner(Pipeline(stages)), 1) / n
+    plain = measure(Pipeline(stages), None)
+    out = [plain]
     with _receiver() as url:
-        tracing = Tracing(TelemetrySettings(enabled=True, endpoint=url))
-        traced_run = runner(TracedPipeline(stages, tracing))
-
-        def traced_and_flushed() -> None:
-            traced_run()
-            tracing.flush()  # the exporter's work is part of the cost
-
-        traced = _rounds(traced_and_flushed, 1) / n
-        tracing.shutdown()
+        for ratio in (None, 0.1):
+            tracing = Tracing(TelemetrySettings(enabled=True, endpoint=url, sample_ratio=ratio))
+            out.append(measure(TracedPipeline(stages, tracing), tracing.flush))
+            tracing.shutdown()
     loop.close()
-    return plain, traced
+    return out
+
+
+def count_updates() -> tuple[int, int]:
+    """How many counter increments and histogram observations `Recorder.observe` makes for `_ctx()`."""
+    from bastion.observability.metrics import Metrics
+    from bastion.observability.record import Recorder
+
+    metrics = Metrics()
+    Recorder(metrics, max_keys=100, max_teams=50, max_models=100, known_models=["gpt"]).observe(_ctx())
+    counters = sum(len(d) for d in metrics.counters.values())
+    histograms = sum(len(h.rows) for h in metrics.histograms.values())
+    return counters, histograms
+
+
+def bench_prometheus_multiprocess(n: int) -> tuple[float, float]:
+    """Child process (PROMETHEUS_MULTIPROC_DIR set): one labelled counter inc, one histogram observe."""
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+    from bastion.observability.metrics import DURATION_BUCKETS
+
+    registry = CollectorRegistry()
+    counter = Counter("c", "c", ["a", "b"], registry=registry).labels("x", "y")
+    hist = Histogram("h", "h", ["a"], buckets=DURATION_BUCKETS, registry=registry).labels("x")
+    return _rounds(counter.inc, n), _rounds(lambda: hist.observe(0.3), n)
+
+
+def bench_flush_and_scrape(rounds: int = 20) -> tuple[float, float]:
+    """Milliseconds per snapshot write and per 2-worker scrape, LABEL_SETS per labelled family."""
+    from bastion.observability.exposition import merge, render_metrics
+    from bastion.observability.metrics import SPECS, Metrics
+    from bastion.observability.multiprocess import Snapshots
+
+    metrics = Metrics()
+    for name, spec in SPECS.items():
+        if not spec.labels:
+            continue
+        for i in range(LABEL_SETS):
+            labels = tuple(f"{label}-{i}" for label in spec.labels)
+            if spec.kind == "counter":
+                metrics.counters[name][labels] = float(i)
+            elif spec.kind == "histogram":
+                metrics.histograms[name].observe(labels, 0.1)
+            else:
+                metrics.set(name, labels, 1.0)
+    with tempfile.TemporaryDirectory() as d:
+        mine, other = Snapshots(d, pid=os.getpid()), Snapshots(d, pid=1)
+        other.write(metrics.snapshot())
+        write = []
+        scrape = []
+        for _ in range(rounds):
+            t0 = time.process_time_ns()
+            mine.write(metrics.snapshot())
+            write.append((time.process_time_ns() - t0) / 1e6)
+            t0 = time.process_time_ns()
+            render_metrics(merge([metrics.snapshot(), *mine.read_others()]), None)
+            scrape.append((time.process_time_ns() - t0) / 1e6)
+    return statistics.median(write), statistics.median(scrape)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20000)
-    parser.add_argument("--child", choices=["multiprocess"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["prometheus-multiprocess"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child == "multiprocess":
-        print(f"{bench_metrics(args.n):.2f}")
+    if args.child:
+        inc, observe = bench_prometheus_multiprocess(args.n)
+        print(f"{inc} {observe}")
         return
     with tempfile.TemporaryDirectory() as mp:
         env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": mp}
-        out = subprocess.run([sys.executable, __file__, "--n", str(args.n), "--child", "multiprocess"],
-                             env=env, capture_output=True, text=True, check=True)  # fmt: skip
-        multi = float(out.stdout.strip())
-    single = bench_metrics(args.n)
+        child = [sys.executable, __file__, "--n", str(args.n), "--child", "prometheus-multiprocess"]
+        out = subprocess.run(child, env=env, capture_output=True, text=True, check=True)
+    inc, observe = (float(x) for x in out.stdout.split())
+    counters, histograms = count_updates()
+    recorder = bench_metrics(args.n)
+    write_ms, scrape_ms = bench_flush_and_scrape()
     json_line = bench_access(args.n, "json")
     text_line = bench_access(args.n, "text")
-    plain, traced = bench_tracing(max(2000, args.n // 4))
-    print("| what | µs CPU per request |")
+    (plain_loop, plain_total), (traced_loop, traced_total), (s_loop, s_total) = bench_tracing(
+        max(2000, args.n // 4)
+    )
+    alt = counters * inc + histograms * observe
+    print("| what | CPU |")
     print("|---|---|")
-    print(f"| metrics, one process (`Recorder.observe`) | {single:.1f} |")
-    print(f"| metrics, multiprocess mode (`--workers N`) | {multi:.1f} |")
-    print(f"| access line, JSON | {json_line:.1f} |")
-    print(f"| access line, text | {text_line:.1f} |")
-    print(f"| pipeline of 12 no-op stages, tracing off | {plain:.1f} |")
-    print(f"| same, tracing on (13 spans, OTLP/HTTP export included) | {traced:.1f} |")
-    print(f"| tracing's cost per request | {traced - plain:.1f} |")
+    print(f"| metrics: `Recorder.observe` ({counters} counter and {histograms} histogram updates) "
+          f"| {recorder:.1f} µs/request |")
+    print(f"| alternative: the same updates on prometheus-client multiprocess mode ({inc:.2f} µs per inc, "
+          f"{observe:.2f} µs per observe) | {alt:.1f} µs/request |")
+    print(f"| snapshot write, per worker per flush (1 s) | {write_ms:.2f} ms |")
+    print(f"| scrape: merge 2 workers + render | {scrape_ms:.2f} ms |")
+    print(f"| access line, JSON | {json_line:.1f} µs/request |")
+    print(f"| access line, text | {text_line:.1f} µs/request |")
+    print(f"| 12 no-op stages, tracing off (loop / total) | {plain_loop:.1f} / {plain_total:.1f} "
+          "µs/request |")
+    print(f"| same, tracing on: 13 spans, OTLP/HTTP export (loop / total) "
+          f"| {traced_loop:.1f} / {traced_total:.1f} µs/request |")
+    print(f"| tracing's cost (loop / total) | {traced_loop - plain_loop:.1f} / "
+          f"{traced_total - plain_total:.1f} µs/request |")
+    print(f"| tracing's cost with sample_ratio 0.1 (loop / total) | {s_loop - plain_loop:.1f} / "
+          f"{s_total - plain_total:.1f} µs/request |")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,10 @@ import subprocess
 import sys
 import textwrap
 
-from prometheus_client import generate_latest
-
 from bastion.config import parse_config
 from bastion.config.observability import TelemetrySettings
 from bastion.context import RequestContext
+from bastion.observability.exposition import merge, render_metrics
 from bastion.observability.guardrails import record_verdict
 from bastion.observability.metrics import SPECS, Metrics, exported_names
 from bastion.observability.record import Recorder
@@ -29,7 +28,7 @@ def test_guardrail_verdicts_are_counted_once_at_finish() -> None:
     record_verdict(ctx, "toxicity", "pass")
     record_verdict(ctx, "toxicity", "pass")
     recorder.observe(ctx)
-    data = samples(generate_latest(metrics.registry).decode())
+    data = samples(render_metrics(merge([metrics.snapshot()]), None)[0].decode())
     assert total(data, "bastion_guardrail_verdicts_total", check="prompt_injection", outcome="block") == 1
     assert total(data, "bastion_guardrail_verdicts_total", check="toxicity", outcome="pass") == 2
     assert total(data, "bastion_guardrail_duration_seconds_count", check="prompt_injection") == 1
@@ -37,7 +36,7 @@ def test_guardrail_verdicts_are_counted_once_at_finish() -> None:
 
 
 def test_every_spec_is_exported_under_its_name() -> None:
-    text = generate_latest(Metrics().registry).decode()
+    text = render_metrics(merge([Metrics().snapshot()]), None)[0].decode()
     for name, spec in SPECS.items():
         suffix = "_total" if spec.kind == "counter" else ""
         assert f"# TYPE {name}{suffix} {spec.kind}" in text
@@ -80,3 +79,29 @@ def test_without_tracing_opentelemetry_is_never_imported() -> None:
     """)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_workers_snapshots_merge() -> None:
+    """Counters and histograms add up across workers; gauges combine by mode (breakers: the worst; the
+    audit backlog: the sum over live workers; budgets: the most recent)."""
+    a, b = Metrics(), Metrics()
+    for m, n in ((a, 2.0), (b, 3.0)):
+        m.counters["bastion_requests"][("openai.chat", "200", "allowed", "openai", "gpt", "", "k")] = n
+        m.histograms["bastion_added_latency_seconds"].observe(("openai.chat", "false"), 0.001 * n)
+        m.set("bastion_audit_backlog_bytes", (), 100 * n)
+    a.set("bastion_breaker_state", ("openai/gpt",), 2.0)
+    b.set("bastion_breaker_state", ("openai/gpt",), 0.0)
+    a.set("bastion_budget_remaining_usd", ("team", "t", "day"), 7.0)
+    b.set("bastion_budget_remaining_usd", ("team", "t", "day"), 5.0)  # set later: the most recent
+    dead = {**Metrics().snapshot(), "live": False}
+    dead["gauges"] = {"bastion_audit_backlog_bytes": [[[], 1000.0, 0.0]]}
+    data = samples(render_metrics(merge([a.snapshot(), b.snapshot(), dead]), None)[0].decode())
+    assert total(data, "bastion_requests_total") == 5
+    assert total(data, "bastion_added_latency_seconds_count") == 2
+    assert total(data, "bastion_added_latency_seconds_sum") == 0.005
+    assert total(data, "bastion_added_latency_seconds_bucket", le="0.001") == 0
+    assert total(data, "bastion_added_latency_seconds_bucket", le="0.002") == 1
+    assert total(data, "bastion_added_latency_seconds_bucket", le="+Inf") == 2
+    assert total(data, "bastion_breaker_state") == 2
+    assert total(data, "bastion_audit_backlog_bytes") == 500  # the dead worker's 1000 is not counted
+    assert total(data, "bastion_budget_remaining_usd") == 5

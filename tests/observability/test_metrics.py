@@ -5,7 +5,7 @@ exactly, whichever worker answers the scrape."""
 from __future__ import annotations
 
 import json
-import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ def run(fakes: Fakes, tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("obs-metrics")
     mp = tmp / "mp"
     mp.mkdir()
-    with serve(observed_config(fakes, tmp), tmp, PROMETHEUS_MULTIPROC_DIR=str(mp)) as served:
+    with serve(observed_config(fakes, tmp), tmp, BASTION_METRICS_DIR=str(mp)) as served:
         url = served.url
         tokens = {"input": 0, "output": 0}
         answers = []
@@ -59,12 +59,17 @@ def run(fakes: Fakes, tmp_path_factory: pytest.TempPathFactory) -> Any:
             tokens["output"] += r.usage.completion_tokens
         with pytest.raises(openai.PermissionDeniedError):
             _chat(url, "openai-echo", "tell me about Project Falcon")
+        # another worker's requests reach a scrape within its flush interval (1 s)
+        deadline = time.monotonic() + 15
+        while total(samples(scrape(url)), "bastion_requests_total") < 8 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.5)  # every worker's latest snapshot (the audit commits, too) is in
         scrapes = [scrape(url) for _ in range(6)]
         yield {"scrapes": scrapes, "tokens": tokens, "mp": mp, "pii": pii, "url": url, "served": served}
 
 
 def test_every_worker_counted_whoever_answers(run: dict[str, Any]) -> None:
-    pids = {f.name.rsplit("_", 1)[-1] for f in Path(run["mp"]).glob("counter_*.db")}
+    pids = {f.name for f in Path(run["mp"]).glob("worker-*.json")}
     assert len(pids) == 2, f"both workers should have recorded: {pids}"
     totals = {total(samples(s), "bastion_requests_total") for s in run["scrapes"]}
     assert totals == {8.0}, totals
@@ -112,6 +117,8 @@ def test_decisions_pii_and_routing(run: dict[str, Any]) -> None:
     # the harness config disables breakers: every target reports closed
     assert total(data, "bastion_breaker_state") == 0
     assert total(data, "bastion_config_info") == 1
+    assert total(data, "bastion_audit_commit_seconds_count") >= 1  # records committed by both workers
+    assert total(data, "bastion_audit_backlog_records") >= 0
 
 
 def test_access_lines(run: dict[str, Any]) -> None:
@@ -138,4 +145,3 @@ def test_metrics_need_a_key_and_speak_openmetrics(run: dict[str, Any]) -> None:
     assert om.status_code == 200
     assert om.headers["content-type"].startswith("application/openmetrics-text")
     assert om.text.rstrip().endswith("# EOF")
-    assert os.environ.get("PROMETHEUS_MULTIPROC_DIR") is None  # the test process never set it

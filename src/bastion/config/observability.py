@@ -20,8 +20,10 @@ class MetricsSettings(_Strict):
     max_keys: int = Field(100, ge=0, description="key names above this count are labelled `other`")
     max_teams: int = Field(50, ge=0, description="team names above this count are labelled `other`")
     max_models: int = Field(200, ge=0, description="model names above this count are labelled `other`")
-    refresh_interval: float = Field(
-        5.0, gt=0, description="seconds between samples of breaker states, audit backlog, versions"
+    flush_interval: float = Field(
+        1.0, gt=0, le=60,
+        description="seconds between a worker's snapshots (what other workers' scrapes see) and samples "
+        "of breaker states, audit backlog and versions",
     )
 
 

@@ -23,6 +23,7 @@ from bastion.context import RequestContext
 from bastion.observability.access import AccessLog
 from bastion.observability.exposition import Exposition, start_listener
 from bastion.observability.metrics import Metrics
+from bastion.observability.multiprocess import Snapshots
 from bastion.observability.record import Recorder
 from bastion.observability.tracing import enabled as tracing_enabled
 from bastion.pipeline import Pipeline, Stage
@@ -82,9 +83,11 @@ class Observability:
             self.tracing = Tracing(config.telemetry)
         self.state: GatewayState | None = None
         self._task: asyncio.Task[None] | None = None
+        self._written = -1  # `metrics.changes` at the last snapshot
         self._runner: web.AppRunner | None = None
         self.port: int | None = None  # the separate /metrics listener's port, when configured
         self.exposition: Exposition | None = None
+        self.snapshots: Snapshots | None = None  # under --workers N: this worker's file for the others
         self.hash = config_hash(config)
 
     # --- composition ----------------------------------------------------------------------------
@@ -111,7 +114,7 @@ class Observability:
         own = self.config.metrics.port is not None
         # own listener: open unless a metrics_token is set (the admin key then works too)
         tokens = ([token, admin] if token else []) if own else [admin, token]
-        self.exposition = Exposition(self.metrics.registry, tokens, self.refresh)
+        self.exposition = Exposition(self.metrics, tokens, self.refresh, self.snapshots)
         if not own:
             app.router.add_get("/metrics", self.exposition.handle)
 
@@ -122,8 +125,11 @@ class Observability:
             return
         if state.audit is not None and self.recorder is not None:
             state.audit.writer.on_commit = self.recorder.audit_commit
+        self.snapshots = Snapshots.from_env()
+        if self.exposition is not None:
+            self.exposition.snapshots = self.snapshots
         self.refresh()
-        self._task = asyncio.create_task(self._sample(), name="metrics-sampler")
+        self._task = asyncio.create_task(self._flush(), name="metrics-flush")
         settings = self.config.metrics
         if settings.port is not None and self.exposition is not None:
             handle = self.exposition.handle
@@ -135,20 +141,29 @@ class Observability:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            self._write()  # the final values, for the workers still running
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         if self.tracing is not None:
             await asyncio.to_thread(self.tracing.shutdown)
 
-    async def _sample(self) -> None:
-        interval = self.config.metrics.refresh_interval
+    async def _flush(self) -> None:
+        interval = self.config.metrics.flush_interval
         while True:
             await asyncio.sleep(interval)
             try:
                 self.refresh()
+                self._write()
             except Exception:
-                log.exception("could not sample the gateway's gauges")
+                log.exception("could not sample or write this worker's metrics")
+
+    def _write(self) -> None:
+        metrics = self.metrics
+        if self.snapshots is None or metrics is None or metrics.changes == self._written:
+            return  # nothing new since the last snapshot
+        self._written = metrics.changes
+        self.snapshots.write(metrics.snapshot())
 
     def refresh(self) -> None:
         """This worker's sampled gauges: breaker states, audit backlog, configuration and policy version."""
@@ -159,11 +174,11 @@ class Observability:
             recorder.breaker_state(target.label, target.breaker.state)
         if state.audit is not None:
             writer = state.audit.writer
-            metrics["bastion_audit_backlog_bytes"].set(writer.backlog_bytes)
-            metrics["bastion_audit_backlog_records"].set(len(writer.pending))
-        metrics["bastion_config_info"].labels(self.hash, __version__).set(1)
+            metrics.set("bastion_audit_backlog_bytes", (), float(writer.backlog_bytes))
+            metrics.set("bastion_audit_backlog_records", (), float(len(writer.pending)))
+        metrics.set("bastion_config_info", (self.hash, __version__), 1.0)
         if state.policy is not None:
-            metrics["bastion_policy_version"].set(_policy_version(state.policy))
+            metrics.set("bastion_policy_version", (), _policy_version(state.policy))
 
 
 def _policy_version(policy: Any) -> float:

@@ -1,19 +1,20 @@
-"""Every metric the gateway exports, in one table (`SPECS`), built into a per-app registry by `Metrics`.
+"""Every metric the gateway exports, in one table (`SPECS`), and one worker's values (`Metrics`).
 
 Names follow the OpenTelemetry GenAI semantic conventions where one exists (`gen_ai.client.token.usage` ->
 `gen_ai_client_token_usage`, label `gen_ai.request.model` -> `gen_ai_request_model`); the gateway's own
-are `bastion_*`. Under `bastion serve --workers N` the values live in prometheus-client's multiprocess
-files (one per worker, in a per-run directory, see `bastion.observability.multiprocess`), so any worker's
-/metrics answers with every worker's counts. `deploy/observability/` queries these names; a test checks
-that everything it queries is exported.
+are `bastion_*`. Values are kept per worker in plain dictionaries, updated once per request without locks
+or I/O; prometheus-client renders them (text format or OpenMetrics). Under `bastion serve --workers N`
+each worker also writes them to a snapshot file every `metrics.flush_interval` seconds (a per-run
+directory, `bastion.observability.multiprocess`) and whichever worker answers /metrics merges them all.
+`deploy/observability/` queries these names; a test checks that everything it queries is exported.
 """
 
 from __future__ import annotations
 
+import time
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any, Literal
-
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 Kind = Literal["counter", "gauge", "histogram"]
 
@@ -35,7 +36,7 @@ class Spec:
     help: str
     labels: tuple[str, ...] = ()
     buckets: tuple[float, ...] | None = None
-    # gauges under multiprocess mode: how the workers' values combine (prometheus-client's modes)
+    # gauges: how the workers' values combine: "max", "livesum" (live workers only), "mostrecent"
     mode: str = "mostrecent"
 
 
@@ -130,25 +131,58 @@ SPECS: dict[str, Spec] = {
 }
 
 
+class Histogram:
+    """One histogram's rows by label tuple: a count per bucket (the last one +Inf), then the sum."""
+
+    __slots__ = ("bounds", "rows", "width")
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.width = len(bounds) + 2
+        self.rows: dict[tuple[str, ...], list[float]] = {}
+
+    def observe(self, labels: tuple[str, ...], value: float) -> None:
+        row = self.rows.get(labels)
+        if row is None:
+            row = self.rows[labels] = [0.0] * self.width
+        row[bisect_left(self.bounds, value)] += 1  # the first bucket whose bound is >= value
+        row[-1] += value
+
+
 class Metrics:
-    """The metric objects of one app, by name, in its own registry (no process-wide state)."""
+    """One worker's metric values: plain dictionaries updated per request on the event loop (no locks, no
+    I/O). Counters: label tuple -> value; histograms: `Histogram`; gauges: label tuple -> (value, time).
+    `bastion.observability.exposition` renders them, merged with the other workers' snapshots."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        self.by_name: dict[str, Any] = {}
+        self.changes = 0  # bumped per recorded request: an idle worker skips writing its snapshot
+        self.counters: dict[str, dict[tuple[str, ...], float]] = {}
+        self.histograms: dict[str, Histogram] = {}
+        self.gauges: dict[str, dict[tuple[str, ...], tuple[float, float]]] = {}
         for name, spec in SPECS.items():
-            self.by_name[name] = _build(name, spec, self.registry)
+            if spec.kind == "counter":
+                self.counters[name] = {}
+            elif spec.kind == "histogram":
+                self.histograms[name] = Histogram(tuple(spec.buckets or ()))
+            else:
+                self.gauges[name] = {}
 
-    def __getitem__(self, name: str) -> Any:
-        return self.by_name[name]
+    def set(self, name: str, labels: tuple[str, ...], value: float) -> None:
+        gauge = self.gauges[name]
+        old = gauge.get(labels)
+        if old is None or old[0] != value:
+            self.changes += 1
+        gauge[labels] = (value, time.time())
 
-
-def _build(name: str, spec: Spec, registry: CollectorRegistry) -> Any:
-    if spec.kind == "counter":
-        return Counter(name, spec.help, spec.labels, registry=registry)
-    if spec.kind == "histogram":
-        return Histogram(name, spec.help, spec.labels, buckets=spec.buckets or (), registry=registry)
-    return Gauge(name, spec.help, spec.labels, registry=registry, multiprocess_mode=spec.mode)
+    def snapshot(self) -> dict[str, Any]:
+        """Everything, as JSON-ready lists (what a worker writes for the others to merge)."""
+        return {
+            "counters": {n: [[list(k), v] for k, v in d.items()] for n, d in self.counters.items() if d},
+            "histograms": {
+                n: [[list(k), r] for k, r in h.rows.items()] for n, h in self.histograms.items() if h.rows
+            },
+            "gauges": {n: [[list(k), v, t] for k, (v, t) in d.items()] for n, d in self.gauges.items() if d},
+        }
 
 
 def exported_names() -> set[str]:
@@ -156,9 +190,9 @@ def exported_names() -> set[str]:
     out: set[str] = set()
     for name, spec in SPECS.items():
         if spec.kind == "counter":
-            out |= {name + "_total", name + "_created"}
+            out.add(name + "_total")
         elif spec.kind == "histogram":
-            out |= {name + "_bucket", name + "_sum", name + "_count", name + "_created"}
+            out |= {name + "_bucket", name + "_sum", name + "_count"}
         else:
             out.add(name)
     return out

@@ -1,8 +1,8 @@
 """Turns a finished request into metric updates, once, from what the stages left on its context.
 
 Nothing is recorded while a request runs: `Recorder.observe(ctx)` is called by the observer stage's
-`finish` (the last in the pipeline, after the audit and cost stages) and reads `ctx` only. Labelled
-children are cached per label tuple, so a request costs a few dictionary look-ups and value updates.
+`finish` (the last in the pipeline, after the audit and cost stages) and reads `ctx` only. A request
+costs a few dictionary updates (`bastion.observability.metrics.Metrics`); bench/observability measures it.
 """
 
 from __future__ import annotations
@@ -20,22 +20,6 @@ from bastion.pipeline.cache import HEADER as CACHE_HEADER
 _BREAKER = {"closed": 0.0, "half-open": 1.0, "open": 2.0}
 
 
-class _Cached:
-    """A metric's labelled children by label tuple (labels() validates and locks on every call)."""
-
-    __slots__ = ("children", "metric")
-
-    def __init__(self, metric: Any) -> None:
-        self.metric = metric
-        self.children: dict[tuple[str, ...], Any] = {}
-
-    def __call__(self, *values: str) -> Any:
-        child = self.children.get(values)
-        if child is None:
-            child = self.children[values] = self.metric.labels(*values)
-        return child
-
-
 class Recorder:
     def __init__(self, metrics: Metrics, *, max_keys: int, max_teams: int, max_models: int,
                  known_models: Iterable[str]) -> None:  # fmt: skip
@@ -44,29 +28,26 @@ class Recorder:
         self.teams = Folder(max_teams)
         self.models = Folder(max_models)
         self.known_models = frozenset(known_models)
-        m = metrics.by_name
-        self.requests = _Cached(m["bastion_requests"])
-        self.tokens = _Cached(m["gen_ai_client_token_usage"])
-        self.duration = _Cached(m["gen_ai_server_request_duration"])
-        self.ttft = _Cached(m["gen_ai_server_time_to_first_token"])
-        self.provider_time = _Cached(m["gen_ai_client_operation_duration"])
-        self.overhead = _Cached(m["bastion_added_latency_seconds"])
-        self.policy = _Cached(m["bastion_policy_decisions"])
-        self.pii = _Cached(m["bastion_pii_replaced"])
-        self.guard = _Cached(m["bastion_guardrail_verdicts"])
-        self.guard_time = _Cached(m["bastion_guardrail_duration_seconds"])
-        self.cache = _Cached(m["bastion_cache_lookups"])
-        self.rate_limited = _Cached(m["bastion_rate_limit_rejections"])
-        self.budget_refused = _Cached(m["bastion_budget_rejections"])
-        self.spend = _Cached(m["bastion_spend_usd"])
-        self.spend_unknown = _Cached(m["bastion_spend_unknown"])
-        self.budget_remaining = _Cached(m["bastion_budget_remaining_usd"])
-        self.budget_limit = _Cached(m["bastion_budget_limit_usd"])
-        self.attempts = _Cached(m["bastion_upstream_attempts"])
-        self.retries = _Cached(m["bastion_upstream_retries"])
-        self.failovers = _Cached(m["bastion_upstream_failovers"])
-        self.breaker = _Cached(m["bastion_breaker_state"])
-        self.commit = m["bastion_audit_commit_seconds"]
+        c, h = metrics.counters, metrics.histograms
+        self.requests = c["bastion_requests"]
+        self.tokens = h["gen_ai_client_token_usage"]
+        self.duration = h["gen_ai_server_request_duration"]
+        self.ttft = h["gen_ai_server_time_to_first_token"]
+        self.provider_time = h["gen_ai_client_operation_duration"]
+        self.overhead = h["bastion_added_latency_seconds"]
+        self.policy = c["bastion_policy_decisions"]
+        self.pii = c["bastion_pii_replaced"]
+        self.guard = c["bastion_guardrail_verdicts"]
+        self.guard_time = h["bastion_guardrail_duration_seconds"]
+        self.cache = c["bastion_cache_lookups"]
+        self.rate_limited = c["bastion_rate_limit_rejections"]
+        self.budget_refused = c["bastion_budget_rejections"]
+        self.spend = c["bastion_spend_usd"]
+        self.spend_unknown = c["bastion_spend_unknown"]
+        self.attempts = c["bastion_upstream_attempts"]
+        self.retries = c["bastion_upstream_retries"]
+        self.failovers = c["bastion_upstream_failovers"]
+        self.commit = h["bastion_audit_commit_seconds"]
 
     def model_label(self, model: str) -> str:
         if not model:
@@ -75,6 +56,7 @@ class Recorder:
 
     # --- per request ------------------------------------------------------------------------------
     def observe(self, ctx: RequestContext) -> None:
+        self.metrics.changes += 1
         ended = ctx.ended_ns or time.perf_counter_ns()
         p = ctx.principal
         team = self.teams(p.team) if p is not None else NONE
@@ -84,30 +66,29 @@ class Recorder:
         code = status(ctx)
         verdict = decision(ctx)
         op = ctx.operation
-        self.requests(ctx.api, str(code), verdict, gen_system, model, team, key).inc()
+        _inc(self.requests, (ctx.api, str(code), verdict, gen_system, model, team, key), 1.0)
         elapsed = (ended - ctx.started_ns) / 1e9
         error_type = ctx.error.error_class if ctx.error is not None else NONE
-        self.duration(gen_system, model, op, error_type).observe(elapsed)
-        self.overhead(ctx.api, "true" if ctx.stream else "false").observe(
-            max(0, ended - ctx.started_ns - ctx.upstream_ns) / 1e9
-        )
+        self.duration.observe((gen_system, model, op, error_type), elapsed)
+        overhead = max(0, ended - ctx.started_ns - ctx.upstream_ns) / 1e9
+        self.overhead.observe((ctx.api, "true" if ctx.stream else "false"), overhead)
         if ctx.upstream_ns:
-            self.provider_time(gen_system, model, op).observe(ctx.upstream_ns / 1e9)
+            self.provider_time.observe((gen_system, model, op), ctx.upstream_ns / 1e9)
         if ctx.stream and ctx.first_byte_ns is not None:
-            self.ttft(gen_system, model, op).observe((ctx.first_byte_ns - ctx.started_ns) / 1e9)
+            self.ttft.observe((gen_system, model, op), (ctx.first_byte_ns - ctx.started_ns) / 1e9)
         usage = ctx.usage
         if usage is not None:
             if usage.input_tokens is not None:
-                self.tokens(gen_system, model, "input", team, key).observe(usage.input_tokens)
+                self.tokens.observe((gen_system, model, "input", team, key), usage.input_tokens)
             if usage.output_tokens is not None:
-                self.tokens(gen_system, model, "output", team, key).observe(usage.output_tokens)
+                self.tokens.observe((gen_system, model, "output", team, key), usage.output_tokens)
         if ctx.attempts:
             self._attempts(ctx)
         notes = ctx.annotations
         if verdict == "rate_limited":
-            self.rate_limited(team, key).inc()
+            _inc(self.rate_limited, (team, key), 1.0)
         elif verdict == "budget_exceeded":
-            self.budget_refused(team, key).inc()
+            _inc(self.budget_refused, (team, key), 1.0)
         if "policy" in notes or "policy_stream_denied" in notes:
             self._policy(notes)
         if "pii" in notes or "pii_response" in notes:
@@ -116,14 +97,14 @@ class Recorder:
             self._guardrails(notes[VERDICTS])
         cached = ctx.response_headers.get(CACHE_HEADER)  # hit, miss or bypass (`bastion.pipeline.cache`)
         if cached is not None:
-            self.cache(cached, model).inc()
+            _inc(self.cache, (cached, model), 1.0)
         cost = notes.get("cost")
         if cost is not None and ctx.target is not None and not notes.get("cache_hit"):
             usd = cost.get("usd")
             if usd is None:
-                self.spend_unknown(team, gen_system, model).inc()
+                _inc(self.spend_unknown, (team, gen_system, model), 1.0)
             elif usd > 0:
-                self.spend(team, gen_system, model).inc(usd)
+                _inc(self.spend, (team, gen_system, model), usd)
         ticket = ctx.admission
         if ticket is not None and ticket.budgets and p is not None:
             self._budgets(ctx, ticket)
@@ -133,11 +114,11 @@ class Recorder:
         previous_failed = False
         for attempt in ctx.attempts:
             target = attempt.target
-            self.attempts(target, attempt.outcome).inc()
+            _inc(self.attempts, (target, attempt.outcome), 1.0)
             if target in tried:
-                self.retries(target).inc()
+                _inc(self.retries, (target,), 1.0)
             elif previous_failed:
-                self.failovers(target).inc()
+                _inc(self.failovers, (target,), 1.0)
             tried.add(target)
             previous_failed = attempt.outcome != "ok"
 
@@ -146,31 +127,31 @@ class Recorder:
         seen: set[str] = set()
         for hit in record.get("matched", ()):
             seen.add(hit["id"])
-            self.policy(hit["id"], hit["action"], hit.get("mode") or "enforce").inc()
+            _inc(self.policy, (hit["id"], hit["action"], hit.get("mode") or "enforce"), 1.0)
         for hit in record.get("shadow", ()):
-            self.policy(hit["id"], hit["action"], "shadow").inc()
+            _inc(self.policy, (hit["id"], hit["action"], "shadow"), 1.0)
         denied = record.get("denied_by")
         if denied and denied not in seen:
-            self.policy(denied, "deny", "enforce").inc()
+            _inc(self.policy, (denied, "deny", "enforce"), 1.0)
         streamed = notes.get("policy_stream_denied")
         if streamed:
-            self.policy(streamed, "deny", "response").inc()
+            _inc(self.policy, (streamed, "deny", "response"), 1.0)
 
     def _pii(self, notes: dict[str, Any]) -> None:
         for label, actions in (notes.get("pii") or {}).items():
             for action, count in actions.items():
-                self.pii(label, action, "request").inc(count)
+                _inc(self.pii, (label, action, "request"), count)
         response = notes.get("pii_response")
         if response:
             action = response.get("action", "flag")
             for label, count in response.get("found", {}).items():
-                self.pii(label, action, "response").inc(count)
+                _inc(self.pii, (label, action, "response"), count)
 
     def _guardrails(self, verdicts: list[tuple[str, str, float | None]]) -> None:
         for check, outcome, seconds in verdicts:
-            self.guard(check, outcome).inc()
+            _inc(self.guard, (check, outcome), 1.0)
             if seconds is not None:
-                self.guard_time(check).observe(seconds)
+                self.guard_time.observe((check,), seconds)
 
     def _budgets(self, ctx: RequestContext, ticket: Any) -> None:
         p = ctx.principal
@@ -183,12 +164,17 @@ class Recorder:
                 name, budget = self.keys(p.name), p.budget
             period = budget.period if budget is not None else NONE
             left = max(0, hold.limit - view.spent - view.reserved) / 1e9
-            self.budget_remaining(scope, name, period).set(left)
-            self.budget_limit(scope, name, period).set(hold.limit / 1e9)
+            self.metrics.set("bastion_budget_remaining_usd", (scope, name, period), left)
+            self.metrics.set("bastion_budget_limit_usd", (scope, name, period), hold.limit / 1e9)
 
     # --- sampled (not per request) -----------------------------------------------------------------
     def breaker_state(self, target: str, state: str) -> None:
-        self.breaker(target).set(_BREAKER.get(state, 0.0))
+        self.metrics.set("bastion_breaker_state", (target,), _BREAKER.get(state, 0.0))
 
     def audit_commit(self, records: int, seconds: float) -> None:
-        self.commit.observe(seconds)
+        self.metrics.changes += 1
+        self.commit.observe((), seconds)
+
+
+def _inc(counter: dict[tuple[str, ...], float], labels: tuple[str, ...], amount: float) -> None:
+    counter[labels] = counter.get(labels, 0.0) + amount

@@ -60,7 +60,14 @@ class Tracing:
         self.provider = TracerProvider(resource=Resource.create(attributes), sampler=sampler)
         endpoint = settings.endpoint.rstrip("/") + "/v1/traces" if settings.endpoint else None
         exporter = OTLPSpanExporter(endpoint=endpoint, headers=settings.headers or None)
-        self.provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=1000))
+        # a request makes ~13 spans: the SDK's default queue (2,048) would drop spans above ~150 req/s
+        # between exports; the standard OTEL_BSP_* variables still win
+        self.provider.add_span_processor(BatchSpanProcessor(
+            exporter,
+            max_queue_size=None if env.get("OTEL_BSP_MAX_QUEUE_SIZE") else 65536,
+            schedule_delay_millis=None if env.get("OTEL_BSP_SCHEDULE_DELAY") else 1000,
+            max_export_batch_size=None if env.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") else 4096,
+        ))  # fmt: skip
         self.tracer = self.provider.get_tracer("bastion", __version__)
         self.propagator = TraceContextTextMapPropagator()
         self.getter = DefaultGetter()
@@ -100,6 +107,10 @@ class TracedPipeline(Pipeline):
             ctx.annotations[TRACE_ID] = format(span_context.trace_id, "032x")
         token = context.attach(trace.set_span_in_context(span, parent))
         try:
+            if not span.is_recording():  # sampled out: no stage spans (the trace context still propagates)
+                for stage in self._runners:
+                    await stage.run(ctx)
+                return
             for stage in self._runners:
                 with t.tracer.start_as_current_span(
                     f"bastion.{stage.name}", record_exception=False, set_status_on_exception=False
@@ -229,6 +240,11 @@ class TracedUpstream(Upstream):
         from opentelemetry import trace
 
         t = self.tracing
+        if not trace.get_current_span().is_recording():  # sampled out: pass the trace context on as is
+            headers = dict(req.headers)
+            t.propagator.inject(headers)
+            req.headers = headers
+            return await super().send(provider, req, stream)
         span = t.tracer.start_span(
             f"upstream {provider.name}", kind=trace.SpanKind.CLIENT,
             record_exception=False, set_status_on_exception=False,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from bastion.config.schema import Config
-from bastion.observability.multiprocess import mark_dead, per_run_directory
+from bastion.observability.multiprocess import per_run_directory
 from bastion.server.app import build_app
 
 
@@ -118,4 +118,3 @@ def _run_workers(config: Config, host: str, port: int, workers: int) -> None:
     signal.signal(signal.SIGINT, forward)
     for p in procs:
         p.join()
-        mark_dead(p.pid)
