@@ -103,7 +103,6 @@ def bench_access(n: int, fmt: str) -> float:
             return _rounds(lambda: access.write(ctx), n)
         finally:
             sys.stderr = saved
-            access.logger.handlers.clear()
 
 
 class _Noop:
