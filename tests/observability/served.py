@@ -59,6 +59,6 @@ def samples(text: str) -> Samples:
 
 
 def total(data: Samples, metric: str, /, **labels: str) -> float:
-    """The sum of `name` over every series whose labels include `labels`."""
+    """The sum of `metric` over every series whose labels include `labels`."""
     want = set(labels.items())
     return sum(v for (n, ls), v in data.items() if n == metric and want <= ls)

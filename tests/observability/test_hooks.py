@@ -105,3 +105,22 @@ def test_workers_snapshots_merge() -> None:
     assert total(data, "bastion_breaker_state") == 2
     assert total(data, "bastion_audit_backlog_bytes") == 500  # the dead worker's 1000 is not counted
     assert total(data, "bastion_budget_remaining_usd") == 5
+
+
+def test_access_line_formats() -> None:
+    from bastion.context import Principal
+    from bastion.observability.access import AccessLog
+
+    traceparent = "00-" + "ab" * 16 + "-" + "cd" * 8 + "-01"
+    ctx = RequestContext("rid-7", "openai.chat", {}, {"traceparent": traceparent})
+    ctx.principal = Principal("id-1", "search-backend", team="search", role=None)
+    ctx.model = "gpt"
+    text = AccessLog("text").line(ctx).decode()
+    assert text.endswith("\n") and text.count("\n") == 1
+    stamp, rest = text.split(" ", 1)
+    assert stamp.endswith("Z") and "T" in stamp
+    assert rest.startswith("request request_id=rid-7 trace_id=" + "ab" * 16)
+    assert "key=search-backend team=search model=gpt" in rest and "decision=allowed" in rest
+    assert "id-1" not in text  # the key's id is not its name; neither is key material
+    line = AccessLog("json").line(ctx)
+    assert line.endswith(b"\n") and b"\n" not in line[:-1]

@@ -70,7 +70,7 @@ def fields(ctx: RequestContext) -> dict[str, Any]:
 def _text(values: dict[str, Any]) -> str:
     parts = []
     for name, value in values.items():
-        if name == "msg" or value is None:
+        if name in ("msg", "ts") or value is None:  # the line starts with the time
             continue
         shown = ",".join(f"{k}:{v}" for k, v in value.items()) if isinstance(value, dict) else value
         parts.append(f"{name}={shown}")
