@@ -13,7 +13,7 @@ __all__ = ["add_admin_routes", "build_admin_app"]
 
 
 def build_admin_app(state: GatewayState, error_middleware: object) -> web.Application:
-    """An application with only /admin (and /healthz), sharing the gateway worker's state."""
+    """An application with /admin, the /hub console and /healthz, sharing the gateway worker's state."""
     app = web.Application(middlewares=[error_middleware])  # type: ignore[list-item]
     app[STATE] = state
 
@@ -22,4 +22,7 @@ def build_admin_app(state: GatewayState, error_middleware: object) -> web.Applic
 
     app.router.add_get("/healthz", healthz)
     add_admin_routes(app)
+    from bastion.hub import add_hub_routes
+
+    add_hub_routes(app)  # the web console lives with the admin API
     return app

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from bastion.config.audit import AuditConfig
 from bastion.config.cache import CacheConfig
+from bastion.config.hub import HubSettings
 from bastion.config.limits import LimitsConfig
 from bastion.config.observability import MetricsSettings, TelemetrySettings
 from bastion.config.pii import PiiConfig
@@ -155,6 +156,7 @@ class Config(Strict):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     log_format: Literal["json", "text"] = Field("text", description="the per-request access line")
     access_log: bool = Field(True, description="one line per request on the bastion.access logger")
+    hub: HubSettings = Field(default_factory=HubSettings)  # the web console (docs/hub.md)
 
     @field_validator("database_url")
     @classmethod

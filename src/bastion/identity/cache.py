@@ -96,6 +96,16 @@ class KeyCache:
         self.used[entry.principal.key_id] = now
         return entry.principal
 
+    def by_digest(self, digest: str) -> Principal | None:
+        """The principal whose current key hashes to `digest` (a Hub session re-checks its key with it on
+        every page: revoked, rotated-out or expired keys end the session); None otherwise."""
+        entry = self._entries.get(digest)
+        if entry is None or not hmac.compare_digest(entry.hash, digest):
+            return None
+        if entry.expires_at is not None and entry.expires_at <= time.time():
+            return None
+        return entry.principal
+
     def drain_used(self) -> dict[str, float]:
         used, self.used = self.used, {}
         return used

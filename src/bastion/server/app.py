@@ -136,8 +136,10 @@ def build_app(config: Config) -> web.Application:
     observability = app[STATE].observability
     if observability is not None:
         observability.add_routes(app)
-    if config.admin is None:
+    if config.admin is None:  # else /admin and the /hub console are on the admin listener
         from bastion.admin import add_admin_routes
+        from bastion.hub import add_hub_routes
 
         add_admin_routes(app)
+        add_hub_routes(app)
     return app
