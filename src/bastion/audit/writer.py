@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ class AuditWriter:
         self._last_scan = time.monotonic()
         self._last_prune = 0.0
         self._retry = False  # the last commit failed (and may have landed): de-duplicate by id
+        # observability: called with (records, seconds) after each successful batch commit
+        self.on_commit: Callable[[int, float], None] | None = None
         self._flushing = asyncio.Lock()  # one commit at a time per writer (the task, stop(), replays)
 
     # --- the response path -------------------------------------------------------------------------
@@ -139,6 +142,7 @@ class AuditWriter:
         batch = self.pending[: self.settings.batch_max]
         if not batch:
             return
+        t0 = time.perf_counter()
         try:
             result = await self.store.append(batch, self.signer, *self._cp(), dedupe=self._retry)
         except Exception:
@@ -146,6 +150,8 @@ class AuditWriter:
             raise
         self._retry = False
         n = len(batch)
+        if self.on_commit is not None:
+            self.on_commit(n, time.perf_counter() - t0)
         del self.pending[:n]
         self.backlog_bytes -= sum(self._sizes[:n])
         del self._sizes[:n]

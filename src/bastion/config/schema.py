@@ -18,6 +18,7 @@ from bastion.config.compliance import (
 from bastion.config.guardrails import GuardrailsConfig
 from bastion.config.hub import HubSettings
 from bastion.config.limits import LimitsConfig
+from bastion.config.observability import MetricsSettings, TelemetrySettings
 from bastion.config.pii import PiiConfig
 from bastion.config.policy import Policies, PolicySettings
 from bastion.config.presets import KEYLESS_TYPES, PROVIDER_TYPES
@@ -164,6 +165,12 @@ class Config(Strict):
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
     shadow: ShadowConfig = Field(default_factory=ShadowConfig)  # shadow-AI discovery (docs/shadow-ai.md)
     guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig, description="docs/guardrails.md")
+    # observability (docs/observability.md)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    metrics_token: SecretStr | None = Field(None, description="bearer token for /metrics (besides admin_key)")
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    log_format: Literal["json", "text"] = Field("text", description="the per-request access line")
+    access_log: bool = Field(True, description="one line per request on the bastion.access logger")
     hub: HubSettings = Field(default_factory=HubSettings)  # the web console (docs/hub.md)
 
     @field_validator("database_url")
@@ -187,6 +194,15 @@ class Config(Strict):
             return None
         if v is not None and len(v.get_secret_value()) < 16:
             raise ValueError("admin_key must be at least 16 characters")
+        return v
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and v.get_secret_value() == "":
+            return None
+        if v is not None and len(v.get_secret_value()) < 16:
+            raise ValueError("metrics_token must be at least 16 characters")
         return v
 
     @model_validator(mode="after")

@@ -41,6 +41,7 @@ class Ticket:
     streamed_chars: int = 0  # output text counted by the stream relay (for streams without usage)
     count_text: bool = True  # False: nothing will cost this request, the relay need not count its text
     settled: bool = False
+    budgets: list[Any] | None = None  # the budgets' state at admission (`BudgetView`s), for the metrics
 
 
 @dataclass(slots=True)
@@ -174,6 +175,7 @@ class Limiter:
             return ticket
         if self.config.headers:
             ctx.response_headers.update(rate_headers(plan, decision))
+        ticket.budgets = decision.budgets
         self._soft(plan, decision, note)
         if not decision.allowed:
             self._refuse(ctx, decision, note)

@@ -4,14 +4,13 @@ never holds a complete answer whose record a crash could lose; `finish(ctx)` rec
 `seal` (client gone, unexpected failure), and adds to a sealed record what later stages decide after
 delivery (the cost). Exactly one record per request either way.
 
-With `audit.enabled: false` it writes one structured line per request to the `bastion.access` logger.
+The per-request access line is written by `bastion.observability` (whether or not audit is enabled).
 
 `AuditGateStage` runs first: while the journal is full (a database outage) it refuses new requests with
 503, or lets them through unrecorded (`audit.journal_full`, see `bastion.audit.gate`)."""
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from bastion.audit.service import UNRECORDED
@@ -20,7 +19,6 @@ from bastion.context import RequestContext
 if TYPE_CHECKING:
     from bastion.audit import Audit
 
-log = logging.getLogger("bastion.access")
 _SEALED = "audit_sealed"
 
 
@@ -62,18 +60,3 @@ class AuditStage:
             else:
                 self.audit.enrich(record, ctx)  # e.g. the cost, computed after delivery
             return
-        if not log.isEnabledFor(logging.INFO):
-            return
-        log.info(
-            "request",
-            extra={
-                "request_id": ctx.request_id,
-                "api": ctx.api,
-                "model": ctx.model,
-                "target": ctx.target.label if ctx.target else None,
-                "status": ctx.error.status_code if ctx.error else ctx.status,
-                "error": ctx.error.error_class if ctx.error else None,
-                "usage": ctx.usage.as_dict() if ctx.usage else None,
-                "overhead_ms": ctx.overhead_ms(ctx.ended_ns),
-            },
-        )

@@ -12,7 +12,7 @@ from bastion.config.schema import Config
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.runtime import Identity
 from bastion.limits.factory import build_limiter
-from bastion.pipeline import Pipeline
+from bastion.observability import Observability
 from bastion.pipeline.audit import AuditGateStage, AuditStage
 from bastion.pipeline.authenticate import AuthenticateStage
 from bastion.pipeline.cache import CacheStage, with_cache
@@ -34,7 +34,6 @@ from bastion.shadow.runtime import ShadowRuntime
 from bastion.shadow.signals import ShadowSignalStage
 from bastion.storage import open_storage
 from bastion.translate import build_codecs
-from bastion.upstream import Upstream
 
 
 def build_state(config: Config) -> GatewayState:
@@ -42,7 +41,8 @@ def build_state(config: Config) -> GatewayState:
     if not admin_key:
         raise ValueError("admin_key is not set (bastion serve generates one when absent)")
     models = ModelTable(config)
-    upstream = Upstream()
+    observability = Observability(config)  # metrics, traces, access line (docs/observability.md)
+    upstream = observability.upstream()
     storage = open_storage(config.database_url)
     identity = Identity(storage, config.identity, config.redis_url)
     authenticator = IdentityAuthenticator(admin_key, identity.cache)
@@ -54,7 +54,7 @@ def build_state(config: Config) -> GatewayState:
     shadow = ShadowRuntime(config, storage) if config.shadow.enabled else None
     guard, judge = build_guard(config.guardrails, pii.engine)
     rules.scorer = guard.policy_score  # `scores.<check>` in rules, computed when a rule reads one
-    pipeline = Pipeline(
+    pipeline = observability.pipeline(
         [
             ShadowSignalStage(shadow),  # finish only: provider-shaped keys refused, provider keys in prompts
             AuditGateStage(audit),  # 503 while the audit journal is full (database outage)
@@ -92,6 +92,7 @@ def build_state(config: Config) -> GatewayState:
         use_cases=use_cases,
         reviews=reviews,
         shadow=shadow,
+        observability=observability,
     )
 
 
@@ -109,6 +110,8 @@ async def _startup(app: web.Application) -> None:
     await state.models.start(state.storage, state.config.redis_url)  # the learned routing state
     if state.shadow is not None:
         await state.shadow.start()  # flushes, retention, the syslog listener
+    if state.observability is not None:
+        await state.observability.start(state)
     if state.config.admin is not None:
         await _start_admin_listener(state)
     state.ready = True
@@ -134,6 +137,8 @@ async def _start_admin_listener(state: GatewayState) -> None:
 async def _cleanup(app: web.Application) -> None:
     state = app[STATE]
     state.ready = False
+    if state.observability is not None:
+        await state.observability.stop()
     if state.admin_runner is not None:
         await state.admin_runner.cleanup()
         state.admin_runner = None
@@ -166,6 +171,9 @@ def build_app(config: Config) -> web.Application:
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
     handlers.add_routes(app)
+    observability = app[STATE].observability
+    if observability is not None:
+        observability.add_routes(app)
     if config.admin is None:  # else /admin and the /hub console are on the admin listener
         from bastion.admin import add_admin_routes
         from bastion.hub import add_hub_routes

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from bastion.config.schema import Config
+from bastion.observability.multiprocess import per_run_directory
 from bastion.server.app import build_app
 
 
@@ -95,6 +96,11 @@ def serve(config: Config, host: str, port: int, workers: int) -> None:
     with contextlib.closing(socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         probe.bind((host, port))  # fail early and clearly if the port is taken
+    with per_run_directory():  # every worker's metrics, merged by whichever answers /metrics
+        _run_workers(config, host, port, workers)
+
+
+def _run_workers(config: Config, host: str, port: int, workers: int) -> None:
     ctx = multiprocessing.get_context("spawn")
     procs = [
         ctx.Process(target=run_worker, args=(config, host, port, True), daemon=False) for _ in range(workers)

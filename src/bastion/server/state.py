@@ -14,6 +14,7 @@ from bastion.config.schema import Config
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.runtime import Identity
 from bastion.limits.limiter import Limiter
+from bastion.observability import Observability
 from bastion.pipeline import Pipeline
 from bastion.pipeline.route import ModelTable
 from bastion.policy.runtime import PolicyRuntime
@@ -39,6 +40,7 @@ class GatewayState:
     use_cases: UseCases | None = None  # the use-case register (`bastion.compliance`)
     reviews: ReviewQueue | None = None  # the human review queue (`bastion.compliance.review`)
     shadow: Any = None  # shadow-AI discovery (`bastion.shadow.runtime.ShadowRuntime`), None when disabled
+    observability: Observability | None = None  # metrics, traces, access line (`bastion.observability`)
 
 
 STATE = web.AppKey("bastion_state", GatewayState)
