@@ -15,6 +15,7 @@ import pytest
 from fakes import Fakes
 from guard.conftest import audit_record
 from harness import Gateway, auth, marker
+from observability.served import samples, total
 
 ROUTES = ["openai", "anthropic"]
 MODES = [False, True]
@@ -251,3 +252,15 @@ def test_a_toxic_answer_on_the_responses_api_ends_incomplete(oa: openai.OpenAI, 
     assert "idiot" not in text and text.startswith("Echo: Hello there.")
     assert last is not None and last.type == "response.incomplete"
     assert last.response.incomplete_details is not None and last.response.incomplete_details.reason == "content_filter"
+
+
+def test_verdicts_are_counted_in_the_metrics(oa: openai.OpenAI, guard_gateway: Gateway) -> None:
+    def blocked() -> float:
+        r = httpx.get(f"{guard_gateway.url}/metrics", headers=auth(), timeout=10)
+        assert r.status_code == 200
+        return total(samples(r.text), "bastion_guardrail_verdicts_total", check="prompt_injection", outcome="block")
+
+    before = blocked()
+    with pytest.raises(openai.BadRequestError):
+        chat("openai", oa, None, user(f"{marker()} {INJECTION}"), stream=False)  # type: ignore[arg-type]
+    assert blocked() == before + 1

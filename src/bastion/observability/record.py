@@ -18,6 +18,9 @@ from bastion.observability.metrics import Metrics
 from bastion.pipeline.cache import HEADER as CACHE_HEADER
 
 _BREAKER = {"closed": 0.0, "half-open": 1.0, "open": 2.0}
+# the audit record's verdict outcomes (`bastion.guard.verdicts`) as the metric's outcome label (OUTCOMES)
+_OUTCOME = {"passed": "pass", "flagged": "flag", "blocked": "block", "masked": "redact",
+            "not_evaluated": "error", "sampled_out": "skipped"}  # fmt: skip
 
 
 class Recorder:
@@ -95,6 +98,10 @@ class Recorder:
             self._pii(notes)
         if VERDICTS in notes:
             self._guardrails(notes[VERDICTS])
+        run = ctx.guard  # the built-in content guardrails (`bastion.guard`) keep their verdicts there
+        if run is not None and run.verdicts:
+            outcomes = [(v["check"], _OUTCOME.get(v["outcome"], v["outcome"]), None) for v in run.verdicts]
+            self._guardrails(outcomes)
         cached = ctx.response_headers.get(CACHE_HEADER)  # hit, miss or bypass (`bastion.pipeline.cache`)
         if cached is not None:
             _inc(self.cache, (cached, model), 1.0)
