@@ -18,6 +18,7 @@ from bastion.config.guardrails import CheckConfig, GuardrailsConfig
 from bastion.guard import sentences
 from bastion.guard.registry import Deps, Scorer, build
 from bastion.guard.verdicts import GuardRun, Observation
+from bastion.textcache import TextCache
 from bastion.textview import Segment
 
 log = logging.getLogger("bastion.guard")
@@ -53,6 +54,9 @@ class Guardrails:
             where = cfg.on if cfg.on is not None else fallback
             self.settings[name] = Setting(name, cfg, threshold, frozenset(where), scorer)
         self._spares: dict[str, Scorer] = {}  # shipped models for rules reading unconfigured checks
+        # request texts' scores per check (a model's score is a pure function of the text): the history of
+        # a conversation, sent again with every turn, is scored once (`bastion.textcache`)
+        self._scores: dict[str, TextCache[float]] = {name: TextCache() for name in text_checks}
 
     @property
     def enabled(self) -> bool:
@@ -72,8 +76,9 @@ class Guardrails:
         return bool(self.at("response")) or (judge is not None and "response" in judge.where)
 
     # --- request -------------------------------------------------------------------------------------
-    def scan_request(self, segments: list[Segment], run: GuardRun) -> None:
-        """Score every checked segment; each (check, place) keeps its highest score."""
+    def scan_request(self, segments: list[Segment], run: GuardRun, scope: str = "") -> None:
+        """Score every checked segment; each (check, place) keeps its highest score. ``scope``: the
+        caller's cache scope (`bastion.textcache.scope_of`)."""
         for seg in segments:
             where = WHERE_OF_KIND.get(seg.kind)
             if where is None or not seg.text:
@@ -83,7 +88,7 @@ class Guardrails:
                 if obs.error is not None:
                     continue
                 try:
-                    score = s.scorer.score(seg.text)  # type: ignore[union-attr]
+                    score = self._score(s, seg.text, scope)
                 except Exception as exc:  # a check that cannot run is recorded as such, never as passed
                     log.exception("check %s failed", s.name)
                     obs.error, obs.score = type(exc).__name__, None
@@ -91,6 +96,16 @@ class Guardrails:
                 obs.score = score if obs.score is None else max(obs.score, score)
                 if score >= s.threshold:
                     obs.segments.append(seg)
+
+    def _score(self, s: Setting, text: str, scope: str) -> float:
+        cache = self._scores.get(s.name)
+        if cache is None:
+            return s.scorer.score(text)  # type: ignore[union-attr]
+        score = cache.get(scope, text)
+        if score is None:
+            score = s.scorer.score(text)  # type: ignore[union-attr]
+            cache.put(scope, text, score)
+        return score
 
     # --- response ------------------------------------------------------------------------------------
     def policy_score(self, name: str, text: str) -> float | None:

@@ -11,6 +11,7 @@ from bastion.pii.recognizers import REGISTRY, Recognizer
 from bastion.pii.recognizers.tokens import MAX_TOKENS, tokenize
 from bastion.pii.settings import PiiSettings
 from bastion.pii.span import SPECIAL_CATEGORIES, Span, outside_ranges, resolve_overlaps
+from bastion.textcache import TextCache
 
 # Pieces of one postal address separated by commas/newlines/state codes are reported as one LOCATION.
 _ADDRESS_GLUE = re.compile(
@@ -19,9 +20,13 @@ _ADDRESS_GLUE = re.compile(
 
 
 class PiiEngine:
-    """Immutable after construction; safe to share between threads and tasks.
+    """Immutable after construction but for its scan cache (bounded, lock-protected); safe to share between
+    threads and tasks.
 
     ``ner`` lets a caller (or a test) inject a ready backend instead of loading ``settings.ner.model``.
+    ``detect`` keeps what it found per text (``bastion.textcache``): the history of a conversation, sent
+    again with every turn, is scanned once. Detection is a pure function of the text, so a cached answer
+    is the same answer; ``scope`` (the caller's team or key) keeps each tenant's entries apart.
     """
 
     def __init__(self, settings: PiiSettings | None = None, *, ner: NerBackend | None = None) -> None:
@@ -39,13 +44,25 @@ class PiiEngine:
         if ner is None and self.settings.ner is not None:
             ner = SpacyBackend.load(self.settings.ner)
         self._ner = ner
+        self.cache: TextCache[tuple[Span, ...]] = TextCache()
 
     @property
     def labels(self) -> frozenset[str]:
         return self._enabled
 
-    def detect(self, text: str) -> list[Span]:
+    def detect(self, text: str, scope: str = "") -> list[Span]:
         """Spans of PII in ``text``: sorted by start, non-overlapping, score >= ``settings.min_score``."""
+        if not text:
+            return []
+        known = self.cache.get(scope, text)
+        if known is not None:
+            return list(known)
+        spans = self.scan(text)
+        self.cache.put(scope, text, tuple(spans))
+        return spans
+
+    def scan(self, text: str) -> list[Span]:
+        """``detect`` without the cache: always runs every recognizer over ``text``."""
         if not text:
             return []
         if len(text) > self.settings.max_chars:
