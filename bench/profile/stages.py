@@ -164,7 +164,8 @@ async def profile(args: argparse.Namespace) -> dict[str, Any]:
         config = gateway_config(args.gateway, f"http://127.0.0.1:{port}", run_dir)
         runner, bound = await start_site(config, "127.0.0.1", 0)
         counters = Counters()
-        instrument(runner.app, counters)
+        if not args.py_spy:  # sampled alone: the counters' own frames would blur the samples
+            instrument(runner.app, counters)
         gc.collect()
         gc.freeze()
         gc.set_threshold(20_000, 10, 10)  # as `bastion serve` does

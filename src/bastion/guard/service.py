@@ -16,6 +16,7 @@ from typing import Any
 
 from bastion.config.guardrails import CheckConfig, GuardrailsConfig
 from bastion.guard import sentences
+from bastion.guard.linear import LinearModel, featurize
 from bastion.guard.registry import Deps, Scorer, build
 from bastion.guard.verdicts import GuardRun, Observation
 from bastion.textcache import TextCache
@@ -34,6 +35,21 @@ class Setting:
     threshold: float
     where: frozenset[str]
     scorer: Scorer | None  # None: pii/secrets (counts from the PII stage) and the judge
+
+
+class _SharedFeatures:
+    """One text's model features, extracted when the first linear check needs them, reused by the rest."""
+
+    __slots__ = ("_features", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._features: list[list[str]] | None = None
+
+    def features(self) -> list[list[str]]:
+        if self._features is None:
+            self._features = featurize(self.text)
+        return self._features
 
 
 class Guardrails:
@@ -83,12 +99,13 @@ class Guardrails:
             where = WHERE_OF_KIND.get(seg.kind)
             if where is None or not seg.text:
                 continue
+            shared = _SharedFeatures(seg.text)
             for s in self.at(where):
                 obs = run.request.setdefault((s.name, where), Observation())
                 if obs.error is not None:
                     continue
                 try:
-                    score = self._score(s, seg.text, scope)
+                    score = self._score(s, shared, scope)
                 except Exception as exc:  # a check that cannot run is recorded as such, never as passed
                     log.exception("check %s failed", s.name)
                     obs.error, obs.score = type(exc).__name__, None
@@ -97,14 +114,18 @@ class Guardrails:
                 if score >= s.threshold:
                     obs.segments.append(seg)
 
-    def _score(self, s: Setting, text: str, scope: str) -> float:
+    def _score(self, s: Setting, shared: _SharedFeatures, scope: str) -> float:
+        text = shared.text
         cache = self._scores.get(s.name)
-        if cache is None:
-            return s.scorer.score(text)  # type: ignore[union-attr]
-        score = cache.get(scope, text)
+        score = cache.get(scope, text) if cache is not None else None
         if score is None:
-            score = s.scorer.score(text)  # type: ignore[union-attr]
-            cache.put(scope, text, score)
+            model = getattr(s.scorer, "model", None)
+            if isinstance(model, LinearModel):  # the shipped checks: features extracted once per text
+                score = model.score_featurized(shared.features())
+            else:
+                score = s.scorer.score(text)  # type: ignore[union-attr]
+            if cache is not None:
+                cache.put(scope, text, score)
         return score
 
     # --- response ------------------------------------------------------------------------------------
