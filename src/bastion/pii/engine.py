@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bastion.pii.gazetteer import load_gazetteer
+from bastion.pii.needles import Needles
 from bastion.pii.ner import NerBackend, SpacyBackend
 from bastion.pii.placeholders import WRITTEN
 from bastion.pii.recognizers import REGISTRY, Recognizer
@@ -39,6 +40,12 @@ class PiiEngine:
             if label in enabled:
                 recognizers.append(factory(gazetteer))  # type: ignore[arg-type]
         self._recognizers = tuple(recognizers)
+        # one pass finds every recognizer's needles; a recognizer none of whose own needles occur is skipped
+        # here, and the base scan reads the pattern needles from the same set (`bastion.pii.needles`)
+        self._needles = Needles(n for r in recognizers for n in r.all_needles)
+        self._plan = tuple(
+            (r, frozenset(r.needles), type(r).analyze_tokens is Recognizer.analyze_tokens) for r in recognizers
+        )
         self._wants_tokens = any(r.wants_tokens for r in recognizers)
         self._enabled = frozenset(enabled)
         if ner is None and self.settings.ner is not None:
@@ -70,9 +77,17 @@ class PiiEngine:
         floor = self.settings.min_score
         lower = text.lower()
         tokens = tokenize(text, MAX_TOKENS) if self._wants_tokens else []
-        candidates = [
-            s for r in self._recognizers for s in r.analyze_tokens(text, tokens, lower) if s.score >= floor
-        ]
+        present = self._needles.present(lower)
+        candidates: list[Span] = []
+        for recognizer, gate, plain in self._plan:
+            if gate and gate.isdisjoint(present):
+                continue
+            found = (
+                recognizer.analyze_tokens(text, tokens, lower, present)
+                if plain
+                else recognizer.analyze_tokens(text, tokens, lower)
+            )
+            candidates.extend(s for s in found if s.score >= floor)
         if self._ner is not None:
             candidates.extend(
                 s for s in self._ner.spans(text) if s.label in self._enabled and s.score >= floor
