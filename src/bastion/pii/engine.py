@@ -43,9 +43,8 @@ class PiiEngine:
         # one pass finds every recognizer's needles; a recognizer none of whose own needles occur is skipped
         # here, and the base scan reads the pattern needles from the same set (`bastion.pii.needles`)
         self._needles = Needles(n for r in recognizers for n in r.all_needles)
-        self._plan = tuple(
-            (r, frozenset(r.needles), type(r).analyze_tokens is Recognizer.analyze_tokens) for r in recognizers
-        )
+        plain = Recognizer.analyze_tokens
+        self._plan = tuple((r, frozenset(r.needles), type(r).analyze_tokens is plain) for r in recognizers)
         self._wants_tokens = any(r.wants_tokens for r in recognizers)
         self._enabled = frozenset(enabled)
         if ner is None and self.settings.ner is not None:
