@@ -105,6 +105,18 @@ _POSSESSIVE_BEFORE = re.compile(r"(?:'s|\u2019s) $")
 _HOUSE_NUMBER_BEFORE = re.compile(r"(?:(?<![\d.,:/-])\d{1,6}|\bUSN[SV]|\bUSCGC|\bC/) $")
 _HOUSE_NUMBER_AFTER = re.compile(r" (?:\d{1,5}[A-Za-z]?\b(?![.,:/]\d)|(?:u|utca|str|st)\.)")
 _DETERMINER_BEFORE = re.compile(r"(?i)\b(?:the|a|an|this|that|these|those|our|your|my|its)\s$")
+# Before any name, these make it a thing or a title: "the Morris Minor", "a Denver omelette".
+_ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|an|these|those|its|het)\s$")
+# "Dijkstra's algorithm", "Newton's laws": a possessive then a thing noun.
+_POSSESSIVE_NEXT = re.compile(r"(?:'s|\u2019s|'|\u2019) ([a-z][a-z'-]{1,24})\b")
+# "General Motors", "Chelsea Flower Show": a capitalised everyday word right after the run.
+_NEXT_CAPITAL = re.compile(r" ([A-Z][a-z]{1,24})\b")
+# "is now called Kenvue", "an app called Notion": a thing's name, unless a person word precedes.
+_THING_CALLED_BEFORE = re.compile(
+    r"(?i)\b(?:now|company|product|app|firm|brand|startup|tool|project|service|"
+    r"place|town|city|village|band|song|book|film|movie|show|game|library|drug|medicine)\s{1,3}(?:now\s)?"
+    r"(?:called|named)\s{1,4}$"
+)
 _CONTEXT_BEFORE = re.compile(
     r"(?i)(?:\b(?:name\s?(?:is|was|:|\?)|names?:|i\s?am|i'm|called|named|call\s+me|signed|contact|patient|customer|"
     r"client|employee|user|author|by|cc|attn|from|dear|hi|hello|hey|thanks|thank\s+you|regards|sincerely|cheers|"
@@ -164,7 +176,13 @@ BRANDS = frozenset(
             "pirelli fender gibson tesco lidl sainsbury barclays lloyds goldman sachs dolby kärcher miele "
             "rolex bacardi jameson hennessy chevrolet chrysler cadillac mcdonald mcdonald's "
             "wendy's dunkin kraft hewlett packard compaq dewalt makita braun zeiss leica nikon "
-            "canon olympus pentax bose samsung google santander bbva",
+            "canon olympus pentax bose samsung google santander bbva apple microsoft nvidia amazon oracle "
+            "intel ibm cisco adobe salesforce hubspot uber lyft netflix spotify tiktok paramount warner "
+            "fiat telefónica telefonica repsol inditex zara danone barilla lavazza unilever asml orlen "
+            "allegro biedronka audi volkswagen vw bmw lexus mazda nissan subaru hyundai kia jaguar bentley "
+            "rolls royce aston martin maybach lincoln dodge jeep ram buick tata mahindra infosys wipro "
+            "deloitte accenture mckinsey kpmg honeywell gartner forrester hilton hyatt ritz "
+            "carlton sheraton westin wyndham",
         )
     ).split()
 )
@@ -178,7 +196,16 @@ EPONYM_NOUNS = frozenset(
             "constant "
             "conjecture lemma paradox problem fonts font typeface pigment paint dressing cheese beef "
             "chicken pizza burger tea coffee brand brands product products laptop laptops car cars "
-            "mustard ham wine beer bread resort resorts style",
+            "mustard ham wine beer bread resort resorts style omelette omelet beans bean sprouts bacon "
+            "toast waffles waffle sausage sausages buns bun roll rolls soup stew curry rice noodles pasta "
+            "steak fries chips salmon pudding tart cookies biscuits muffin cocktail sling punch "
+            "sneakers trainers shoes jacket coat hat bag watch guitar amplifier amplifiers piano truck "
+            "trucks van bike bus jeep boat tractor printer phone phones tablet server servers camera "
+            "laws rule rules series sequence function functions integral matrix graph graphs tree trees "
+            "code cipher machine machines diagram diagrams projection chart charts number numbers ratio "
+            "brothers sisters memorial bridge square station airport terrier spaniel retriever shepherd "
+            "cow cattle horse cat dog breed syndrome disease trophy cup league lecture lectures "
+            "fellowship scholarship university college school hospital museum library avenue street",
         )
     ).split()
 )
@@ -401,8 +428,13 @@ class PersonRecognizer(Recognizer):
             or (mid_sentence and t.capitalised and not t.shouting and t.lower not in WORDY_NAMES)
         ]
         before = _before(text, start)
+        if not hits and _THING_CALLED_BEFORE.search(text, max(0, start - 30), start):
+            return None
         strong_context = before is not None and _STRONG_BEFORE.search(before) is not None
-        if not strong_context and self._thing_not_person(text, start, end, words, hits):
+        if not strong_context and (
+            self._thing_not_person(text, start, end, words, hits)
+            or self._part_of_a_phrase(text, start, end, words, mid_sentence)
+        ):
             return None
         # "Gordon Terrace", "Rua Diadema", "Hall Orchestra": a street/organisation type word first or last.
         if (
@@ -498,6 +530,33 @@ class PersonRecognizer(Recognizer):
             return True  # "à Lyon", "in Madrid", "12, Madrid": the place recognizer reports it
         after = _NEXT_WORD.match(text, end)
         return after is not None and after.group(1) in EPONYM_NOUNS
+
+    def _part_of_a_phrase(
+        self, text: str, start: int, end: int, words: list[Token], mid_sentence: bool
+    ) -> bool:
+        """Name-like words inside a longer name of a thing: after an article ("the Morris Minor"), before a
+        capitalised everyday word ("General Motors", "Chelsea Flower Show"), before a possessive and a thing
+        noun ("Newton's laws") or a thing noun after a full name ("Stan Smith trainers"), a demonym of a
+        city ("Berliner Pfannkuchen"), or everyday words opening a sentence ("Add French toast")."""
+        gaz = self._gaz
+        full_name = len(words) > 1 and words[0].lower in gaz.first_names and words[-1].lower in gaz.last_names
+        if not full_name and _ARTICLE_BEFORE.search(text, max(0, start - 8), start):
+            return True  # but "a Harvey Leach concert" is about a person
+        nxt = _NEXT_CAPITAL.match(text, end)
+        if nxt is not None:
+            lower = nxt.group(1).lower()
+            if lower in gaz.common_words and not gaz.is_name(lower) and lower not in NOT_NAMES:
+                return True
+        poss = _POSSESSIVE_NEXT.match(text, end)
+        if poss is not None and poss.group(1) in EPONYM_NOUNS:
+            return True
+        after = _NEXT_WORD.match(text, end)
+        if len(words) > 1 and after is not None and after.group(1) in EPONYM_NOUNS:
+            return True
+        first = words[0].lower
+        if first.endswith("er") and (first[:-2] in gaz.places or first[:-3] in gaz.places):
+            return True
+        return not mid_sentence and len(words) > 1 and all(t.lower in gaz.common_words for t in words)
 
     def _is_place(self, run: list[Token]) -> bool:
         """A run that names a place: multi-word place names, or single words that are not given names."""
