@@ -124,7 +124,9 @@ def pesel(rng: random.Random) -> str:
 
 
 def personnummer(rng: random.Random) -> str:
-    body = f"{rng.randint(40, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" + digits(rng, 3, "0123456789")
+    body = f"{rng.randint(40, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" + digits(
+        rng, 3, "0123456789"
+    )
     total = 0
     for i, d in enumerate(body):
         v = int(d) * (2 if i % 2 == 0 else 1)
@@ -144,8 +146,11 @@ def aadhaar(rng: random.Random) -> str:
 def pan(rng: random.Random) -> str:
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     return (
-        "".join(rng.choice(letters) for _ in range(3)) + "P" + rng.choice(letters)
-        + digits(rng, 4, "0123456789") + rng.choice(letters)
+        "".join(rng.choice(letters) for _ in range(3))
+        + "P"
+        + rng.choice(letters)
+        + digits(rng, 4, "0123456789")
+        + rng.choice(letters)
     )
 
 
@@ -154,14 +159,26 @@ def nino(rng: random.Random) -> str:
     second = rng.choice("ABCEGHJKLMNPRSTWXYZ")
     if first + second in {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}:
         second = "A"
-    return f"{first}{second} {digits(rng, 2, '0123456789')} {digits(rng, 2, '0123456789')} " \
+    return (
+        f"{first}{second} {digits(rng, 2, '0123456789')} {digits(rng, 2, '0123456789')} "
         f"{digits(rng, 2, '0123456789')} {rng.choice('ABCD')}"
+    )
 
 
 MAKERS = {
-    "NHS": nhs, "STEUER_ID": steuer_id, "PERSONALAUSWEIS": ausweis, "NIR": nir, "DNI": dni, "NIE": nie,
-    "CODICE_FISCALE": codice_fiscale, "BSN": bsn, "PESEL": pesel, "PERSONNUMMER": personnummer,
-    "AADHAAR": aadhaar, "PAN": pan, "NINO": nino,
+    "NHS": nhs,
+    "STEUER_ID": steuer_id,
+    "PERSONALAUSWEIS": ausweis,
+    "NIR": nir,
+    "DNI": dni,
+    "NIE": nie,
+    "CODICE_FISCALE": codice_fiscale,
+    "BSN": bsn,
+    "PESEL": pesel,
+    "PERSONNUMMER": personnummer,
+    "AADHAAR": aadhaar,
+    "PAN": pan,
+    "NINO": nino,
 }
 
 

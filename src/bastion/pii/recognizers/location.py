@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from bastion.pii.gazetteer import Gazetteer, load_gazetteer
 from bastion.pii.recognizers.base import Pattern, Recognizer
-from bastion.pii.recognizers.person import _NEXT_WORD, BRANDS, EPONYM_NOUNS, PARTICLES
+from bastion.pii.recognizers.person import _NEXT_CAPITAL, _NEXT_WORD, BRANDS, EPONYM_NOUNS, PARTICLES
 from bastion.pii.recognizers.special_category import points_at_person
 from bastion.pii.recognizers.tokens import MAX_TOKENS, Token, token_words, tokenize
 from bastion.pii.span import Span
@@ -104,7 +104,9 @@ _ADDRESS_BEFORE = re.compile(r"(?:\d,|\b\d{4,5}|\b[A-Z]{1,2}-?\d{2,5}|\d{2}-\d{3
 
 
 _LINE_START = re.compile(r"(?:^|\n)[ \t>#*?|-]*$")
-_WE = frozenset(("we", "us", "our", "ours", "we're", "we've", "wir", "uns", "nous", "nosotros", "noi", "wij", "my"))
+_WE = frozenset(
+    ("we", "us", "our", "ours", "we're", "we've", "wir", "uns", "nous", "nosotros", "noi", "wij", "my")
+)
 
 
 class LocationRecognizer(Recognizer):
@@ -260,6 +262,9 @@ class LocationRecognizer(Recognizer):
         after = _NEXT_WORD.match(text, start + len(lower))
         if after is not None and not context and after.group(1) in EPONYM_NOUNS:
             return None  # "Turkey sandwich", "Paris green": a place name used as a modifier
+        nxt = _NEXT_CAPITAL.match(text, start + len(lower))
+        if nxt is not None and nxt.group(1).lower() in gaz.common_words:
+            return None  # "the Turkey Hill ice cream": part of a longer name
         if lower in gaz.common_words:
             return (
                 0.6

@@ -106,7 +106,7 @@ _HOUSE_NUMBER_BEFORE = re.compile(r"(?:(?<![\d.,:/-])\d{1,6}|\bUSN[SV]|\bUSCGC|\
 _HOUSE_NUMBER_AFTER = re.compile(r" (?:\d{1,5}[A-Za-z]?\b(?![.,:/]\d)|(?:u|utca|str|st)\.)")
 _DETERMINER_BEFORE = re.compile(r"(?i)\b(?:the|a|an|this|that|these|those|our|your|my|its)\s$")
 # Before any name, these make it a thing or a title: "the Morris Minor", "a Denver omelette".
-_ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|an|these|those|its|het)\s$")
+_ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|these|those|its|het)\s$")
 # "Dijkstra's algorithm", "Newton's laws": a possessive then a thing noun.
 _POSSESSIVE_NEXT = re.compile(r"(?:'s|\u2019s|'|\u2019) ([a-z][a-z'-]{1,24})\b")
 # "General Motors", "Chelsea Flower Show": a capitalised everyday word right after the run.
@@ -224,6 +224,19 @@ FUNCTION_WORDS = frozenset(
         )
     ).split()
 )
+# Possessives of fr/it/es/pl that are also given names, and the relation nouns that follow them.
+POSSESSIVE_LOOKALIKES = frozenset(("ma", "mia", "mi", "mon", "sa", "son", "mio", "moja", "mój", "mein"))
+RELATION_NOUNS = frozenset(
+    " ".join(
+        (
+            "femme mari mère père frère sœur soeur fille fils collègue voisin voisine copain copine patron "
+            "moglie marito madre padre fratello sorella figlio figlia collega capo vicino vicina nonno nonna "
+            "esposa esposo hermano hermana hijo hija jefe jefa vecino vecina abuelo abuela novio novia "
+            "żona mąż matka ojciec brat siostra syn córka szef sąsiad frau mann mutter vater bruder "
+            "schwester sohn tochter chef nachbar",
+        )
+    ).split()
+)
 # Endings of German (and some Dutch/Polish) nouns, which are capitalised mid-sentence but are no names.
 NOUN_SUFFIXES = (
     "ung",
@@ -244,7 +257,9 @@ NOUN_SUFFIXES = (
 )
 _THING_BEFORE = re.compile(
     r"(?i)\b(?:project|product|codename|code\s+name|operation|sprint|release|branch|repo|service|model|"
-    r"brand|app|library|package|module|plugin|framework|engine|server|cluster|room)\s{1,3}$"
+    r"brand|app|library|package|module|plugin|framework|engine|server|cluster|room|space|channel|board|"
+    r"workspace|instance|bucket|database|table|queue|topic|namespace|pipeline|job|repository|vault|"
+    r"team|squad|workstream|initiative|program|programme|codenamed)\s{1,3}$"
 )
 _PLACE_BEFORE = re.compile(
     r"(?:\b(?:in|at|near|à|au|en|nach|aus|im|te|uit|naar|dans|w|we|przy|i)|\d,)\s{1,3}$"
@@ -522,6 +537,14 @@ class PersonRecognizer(Recognizer):
         if len(words) != 1:
             return False
         lower = words[0].lower
+        if lower in ADDRESS_WORDS and lower in self._gaz.common_words:
+            return True  # "Company", "Bank" alone
+        if not self._at_sentence_start(text, start) or lower not in POSSESSIVE_LOOKALIKES:
+            pass
+        else:
+            after = _NEXT_WORD.match(text, end)
+            if after is not None and after.group(1) in RELATION_NOUNS:
+                return True  # "Ma femme", "Mia sorella": a possessive, not the name Ma or Mia
         if (
             lower in self._gaz.places
             and lower not in self._gaz.first_names

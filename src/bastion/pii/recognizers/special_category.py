@@ -102,7 +102,9 @@ class SpecialCategoryRecognizer(Recognizer):
         return pattern.score if self.about_a_person(text, start, end) else None
 
     def about_a_person(self, text: str, start: int, end: int) -> bool:
-        return points_at_person(text, start, end, self._first_names, (self.reach_before, self.reach_after))
+        return points_at_person(
+            text, start, end, self._first_names, reach=(self.reach_before, self.reach_after)
+        )
 
 
 def points_at_person(
@@ -110,6 +112,7 @@ def points_at_person(
     start: int,
     end: int,
     first_names: frozenset[str],
+    *,
     reach: tuple[int, int] = (160, 100),
     not_names: frozenset[str] = frozenset(),
     more: frozenset[str] = frozenset(),
