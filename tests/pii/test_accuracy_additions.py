@@ -99,6 +99,7 @@ NOT_FLAGGED = [
     "I'd like a Denver omelette and a side of Canadian bacon.",
     "Our Confluence space Orion lists the migration steps.",
     "The Turkey Hill ice cream was on sale.",
+    "hey all, the build is green",
 ]
 
 
@@ -114,6 +115,8 @@ NOT_FLAGGED = [
         ("Bitte schick die Unterlagen an Frau Schneider.", "PERSON", "Frau Schneider"),
         ("Steueridentifikationsnummer: 46 290 578 636", "ID_NUMBER", "46 290 578 636"),
         ("she joined Johnson Inc. in May", "ORG", "Johnson Inc."),
+        ("hey fatou, did you send the invoice?", "PERSON", "fatou"),
+        ("Ravi and Sunita are covering support this weekend.", "PERSON", "Sunita"),
     ],
 )
 def test_still_found(engine: PiiEngine, text: str, label: str, value: str) -> None:

@@ -134,7 +134,7 @@ _STRONG_BEFORE = re.compile(
     r"thanks|regards|sincerely|cheers|mr|mrs|ms|mx|miss|dr|prof|sir|madam|mister|herr|frau|mme|mlle|señor|"
     r"señora|sr|sra|user:|by|attn|says|said|asked|told|starring|featuring|hallo|bonjour|hola|ciao|hoi|"
     r"cześć|grüße|cordialement|saludos|saluti|groet|pozdrawiam|sig|dott|dhr|mevrouw|meneer|pan|pani|"
-    r"señorita|ask|ping|cc)\.?|name:)\s{0,4}$"
+    r"señorita|ask|ping|cc|yo)\.?|name:)\s{0,4}$"
 )
 _CONTEXT_AFTER = re.compile(
     r"^(?:'s|\u2019s|:\s?[\"A-Z]|\s(?:said|says|wrote|writes|told|tells|asked|asks|replied|is|was|spent|shouted|"
@@ -156,7 +156,7 @@ _TRIGGERS = frozenset(
             "says said asked told starring featuring hallo servus bonjour salut hola ciao hoi cześć witam "
             "hej grüße gruß cordialement saludos saluti groet groeten pozdrawiam pozdrowienia hälsningar "
             "mvh ping sig sig.ra dott dott.ssa dhr mevr mevrouw meneer pan pani señorita don doña "
-            "this that these those our your my its",
+            "this that these those our your my its yo",
         )
     ).split()
 )
@@ -302,8 +302,26 @@ def _could_be_unknown_name(text: str, start: int, end: int, word: Token, gaz: Ga
     return (
         len(word.text) >= 4
         and word.lower not in gaz.common_words
-        and bool(_PERSON_VERB_AFTER.match(text, end))
+        and (bool(_PERSON_VERB_AFTER.match(text, end)) or _next_to_a_given_name(text, start, end, gaz))
     )
+
+
+_GREETINGS = frozenset(
+    ("hey", "hi", "hello", "yo", "thanks", "thx", "dear", "hallo", "hola", "ciao", "salut")
+)
+_GREETING_BEFORE = re.compile(r"(?i)(?:^|[\s,.!])(?:hey|hi|hello|yo|thanks|thx|dear|hallo|hola|ciao|salut) $")
+_GREETED = re.compile(r"\s?[,!:]|\s*$|\s*\n")
+_NAME_AND_BEFORE = re.compile(r"\b([A-Z][^\W\d_]{2,24}) (?:and|or|&) $")
+_AND_NAME_AFTER = re.compile(r" (?:and|or|&) ([A-Z][^\W\d_]{2,24})\b")
+
+
+def _next_to_a_given_name(text: str, start: int, end: int, gaz: Gazetteer) -> bool:
+    """ "Ravi and Sunita": an unknown word joined by "and"/"or" to a given name is a name too."""
+    m = _NAME_AND_BEFORE.search(text, max(0, start - 30), start) or _AND_NAME_AFTER.match(text, end)
+    if m is None:
+        return False
+    other = m.group(1).lower()
+    return other in gaz.first_names and other not in gaz.common_words
 
 
 class PersonRecognizer(Recognizer):
@@ -333,7 +351,7 @@ class PersonRecognizer(Recognizer):
             if tok.capitalised:
                 if tok.lower in not_starts and len(tok.text) > 1 and not tok.text.isupper():
                     continue
-            elif tok.lower not in lower_starts:
+            elif tok.lower not in lower_starts and not (i and tokens[i - 1].lower in _GREETINGS):
                 continue
             run = self._run_from(text, tokens, i)
             if not run:
@@ -415,9 +433,15 @@ class PersonRecognizer(Recognizer):
         return []
 
     def _lower_after_intro(self, text: str, tok: Token) -> list[Token]:
-        """``my name is nina``: a lower-case given name right after a strong introduction."""
-        if tok.capitalised or not self._gaz.is_name(tok.lower) or tok.lower in self._gaz.common_words:
+        """``my name is nina``: a lower-case given name right after a strong introduction; ``hey fatou,``:
+        any lower-case word that is no English word right after a greeting and before a comma."""
+        if tok.capitalised or tok.lower in self._gaz.common_words:
             return []
+        if not self._gaz.is_name(tok.lower):
+            greeted = _GREETED.match(text, tok.end) and _GREETING_BEFORE.search(
+                text, max(0, tok.start - 8), tok.start
+            )
+            return [tok] if greeted and len(tok.text) >= 3 and tok.text.isalpha() else []
         before = _before(text, tok.start)
         return [tok] if before is not None and _STRONG_BEFORE.search(before) else []
 
@@ -473,7 +497,10 @@ class PersonRecognizer(Recognizer):
             len(words) == 1
             and len(words[0].text) >= 4
             and words[0].lower not in gaz.common_words
-            and _PERSON_VERB_AFTER.match(text, end) is not None
+            and (
+                _PERSON_VERB_AFTER.match(text, end) is not None
+                or _next_to_a_given_name(text, start, end, gaz)
+            )
         )
         score = self._score(words, hits, strong, (context, strong_context or person_verb), len(run))
         if score is None:
@@ -557,18 +584,18 @@ class PersonRecognizer(Recognizer):
     def _part_of_a_phrase(
         self, text: str, start: int, end: int, words: list[Token], mid_sentence: bool
     ) -> bool:
-        """Name-like words inside a longer name of a thing: after an article ("the Morris Minor"), before a
+        """Name-like words inside a longer name of a thing: after an article ("the Jetson Orin"), before a
         capitalised everyday word ("General Motors", "Chelsea Flower Show"), before a possessive and a thing
         noun ("Newton's laws") or a thing noun after a full name ("Stan Smith trainers"), a demonym of a
         city ("Berliner Pfannkuchen"), or everyday words opening a sentence ("Add French toast")."""
         gaz = self._gaz
-        full_name = len(words) > 1 and words[0].lower in gaz.first_names and words[-1].lower in gaz.last_names
-        if not full_name and _ARTICLE_BEFORE.search(text, max(0, start - 8), start):
-            return True  # but "a Harvey Leach concert" is about a person
+        named = words[0].lower in gaz.first_names and words[-1].lower not in gaz.common_words
+        if not named and _ARTICLE_BEFORE.search(text, max(0, start - 8), start):
+            return True  # but "a Harvey Leach concert", "the Hannah McConnan file" are about a person
         nxt = _NEXT_CAPITAL.match(text, end)
         if nxt is not None:
             lower = nxt.group(1).lower()
-            if lower in gaz.common_words and not gaz.is_name(lower) and lower not in NOT_NAMES:
+            if lower in gaz.common_words and lower not in gaz.first_names and lower not in NOT_NAMES:
                 return True
         poss = _POSSESSIVE_NEXT.match(text, end)
         if poss is not None and poss.group(1) in EPONYM_NOUNS:
