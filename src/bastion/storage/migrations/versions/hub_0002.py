@@ -78,7 +78,14 @@ def _shadow(x: str, sign: str, postgres: bool, source: str = "", where: str = ""
 
 
 def _marks(x: str, postgres: bool, source: str = "", where: str = "") -> str:
-    """The record's marks: `rule:<id>` (matched or shadow), `flagged`, `pii:<TYPE>`."""
+    """The record's marks: `rule:<id>` (matched or shadow), `flagged`, `pii:<TYPE>`. Each part first looks
+    for its key in the canonical JSON text (cheap), so most records are never parsed here."""
+
+    def has(text: str) -> str:
+        return f"strpos({x}.payload, '{text}') > 0" if postgres else f"instr({x}.payload, '{text}') > 0"
+
+    rules_in = {"matched": '"matched":[{', "shadow": _SHADOW}
+    flagged = has('"flagged"\\:true')  # `\:` keeps `:true` from reading as a bind parameter (op.execute)
     if postgres:
         doc = f"({x}.payload::jsonb)"
 
@@ -87,7 +94,8 @@ def _marks(x: str, postgres: bool, source: str = "", where: str = "") -> str:
             return (
                 f"SELECT {x}.seq AS seq, 'rule:' || (m ->> 'id') AS mark FROM {source}jsonb_array_elements("
                 f"CASE WHEN jsonb_typeof({arr}) = 'array' THEN {arr} ELSE '[]' END) m "
-                f"WHERE jsonb_typeof(m) = 'object' AND m ->> 'id' IS NOT NULL{where}"
+                f"WHERE {has(rules_in[path])} AND jsonb_typeof(m) = 'object' "
+                f"AND m ->> 'id' IS NOT NULL{where}"
             )
 
         pii = f"({doc} -> 'pii')"
@@ -95,9 +103,9 @@ def _marks(x: str, postgres: bool, source: str = "", where: str = "") -> str:
             rules("matched"),
             rules("shadow"),
             f"SELECT {x}.seq, 'flagged' FROM {source.rstrip(', ') or '(SELECT 1) one'} "
-            f"WHERE {doc} #> '{{policy,flagged}}' = 'true'{where}",
-            f"SELECT {x}.seq, 'pii:' || p FROM {source}jsonb_object_keys("
-            f"CASE WHEN jsonb_typeof({pii}) = 'object' THEN {pii} ELSE '{{}}' END) p WHERE true{where}",
+            f"WHERE {flagged} AND {doc} #> '{{policy,flagged}}' = 'true'{where}",
+            f"SELECT {x}.seq, 'pii:' || p FROM {source}jsonb_object_keys(CASE WHEN {x}.pii_types IS NOT NULL "
+            f"AND jsonb_typeof({pii}) = 'object' THEN {pii} ELSE '{{}}' END) p WHERE true{where}",
         ]
     else:
 
@@ -105,16 +113,17 @@ def _marks(x: str, postgres: bool, source: str = "", where: str = "") -> str:
             rid = "json_extract(m.value, '$.id')"
             return (
                 f"SELECT {x}.seq AS seq, 'rule:' || {rid} AS mark FROM {source}json_each({x}.payload, "
-                f"'$.policy.{path}') m WHERE m.type = 'object' AND {rid} IS NOT NULL{where}"
+                f"'$.policy.{path}') m WHERE {has(rules_in[path])} AND m.type = 'object' "
+                f"AND {rid} IS NOT NULL{where}"
             )
 
         parts = [
             rules("matched"),
             rules("shadow"),
             f"SELECT {x}.seq, 'flagged' {'FROM ' + source.rstrip(', ') if source else ''} "
-            f"WHERE json_extract({x}.payload, '$.policy.flagged') = 1{where}",
+            f"WHERE {flagged} AND json_extract({x}.payload, '$.policy.flagged') = 1{where}",
             f"SELECT {x}.seq, 'pii:' || p.key FROM {source}json_each({x}.payload, '$.pii') p "
-            f"WHERE p.key IS NOT NULL{where}",
+            f"WHERE {x}.pii_types IS NOT NULL AND p.key IS NOT NULL{where}",
         ]
     return (
         f"INSERT INTO hub_marks (seq, mark) SELECT DISTINCT seq, mark FROM ({' UNION ALL '.join(parts)}) k "
