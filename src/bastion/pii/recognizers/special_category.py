@@ -401,7 +401,8 @@ class TradeUnionRecognizer(SpecialCategoryRecognizer):
 
 class BiometricRecognizer(SpecialCategoryRecognizer):
     label = "BIOMETRIC"
-    needles = ("fingerprint", "face scan", "facial", "iris", "retina", "voiceprint", "voice print",
+    needles = ("fingerprint", "face scan", "facial", "iris", "retina", "voiceprint", "voice print", "vein",
+               "hand geometry", "gait",
                "fingerabdr", "empreinte", "huella", "impronta", "vingerafdruk", "odcisk")  # fmt: skip
     patterns = (
         Pattern(
@@ -410,6 +411,7 @@ class BiometricRecognizer(SpecialCategoryRecognizer):
                 "fingerprints?(?: (?:scan|template|data|image|record)s?)?|face scans?|"
                 "facial (?:scan|template|"
                 "geometry|recognition data)|iris scans?|retina scans?|voiceprints?|voice prints?|"
+                "(?:palm|finger) veins? (?:scans?|patterns?|templates?)|hand geometry|gait (?:data|signature)|"
                 "fingerabdr(?:uck|ücke)|empreintes? digitales?|huellas? dactilares?|impront[ae] digital[ei]|"
                 "vingerafdruk(?:ken)?|odcisk(?:i)? palc(?:a|ów)"
             ),
