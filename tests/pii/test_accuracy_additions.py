@@ -121,6 +121,9 @@ NOT_FLAGGED = [
         ("paszport nr AB1234567", "ID_NUMBER", "AB1234567"),
         ("Ausweis: L01X00T47", "ID_NUMBER", "L01X00T47"),
         ("Carta d'identità CA00000AA", "ID_NUMBER", "CA00000AA"),
+        ("The interview is booked for Tuesday 14 April 2026.", "DATE_TIME", "14 April 2026"),
+        ("Il nonno è nato il 1° maggio 1940.", "DATE_TIME", "1° maggio 1940"),
+        ("follow-up on 22.05.2026", "DATE_TIME", "22.05.2026"),
     ],
 )
 def test_still_found(engine: PiiEngine, text: str, label: str, value: str) -> None:
