@@ -411,7 +411,8 @@ class BiometricRecognizer(SpecialCategoryRecognizer):
                 "fingerprints?(?: (?:scan|template|data|image|record)s?)?|face scans?|"
                 "facial (?:scan|template|"
                 "geometry|recognition data)|iris scans?|retina scans?|voiceprints?|voice prints?|"
-                "(?:palm|finger) veins? (?:scans?|patterns?|templates?)|hand geometry|gait (?:data|signature)|"
+                "(?:palm|finger) veins? (?:scans?|patterns?|templates?)|hand geometry|"
+                "gait (?:data|signature)|"
                 "fingerabdr(?:uck|ücke)|empreintes? digitales?|huellas? dactilares?|impront[ae] digital[ei]|"
                 "vingerafdruk(?:ken)?|odcisk(?:i)? palc(?:a|ów)"
             ),
