@@ -338,6 +338,21 @@ def test_team_budget_spend_csv_and_team_admin_scope(hub_gateway: Gateway, page: 
     assert page.locator("h1").inner_text().startswith("Not found")
     page.goto(hub_gateway.url + "/hub/policies")
     assert page.locator("h1").inner_text().startswith("Not allowed")
+    # its own team's keys only; another team's key cannot be touched even by a hand-made POST
+    outsider = admin_api(hub_gateway.url, "POST", "/admin/keys", json={"name": "o-" + marker()}).json()
+    page.goto(hub_gateway.url + "/hub/keys")
+    listed = page.locator("#keys").inner_text()
+    assert member.json()["name"] in listed and outsider["name"] not in listed
+    page.goto(hub_gateway.url + "/hub/spend?group_by=team&window=24h")
+    spend = page.locator("#spend").inner_text()
+    assert team in spend and "\nNo team" not in spend
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    with httpx.Client(base_url=hub_gateway.url, cookies=cookies, follow_redirects=False) as http:
+        csrf = csrf_of(http.get("/hub/keys").text)
+        assert http.post(f"/hub/keys/{outsider['id']}/revoke", data={"csrf": csrf}).status_code == 403
+        escalate = http.post("/hub/keys", data={"csrf": csrf, "name": "x-" + marker(), "role": "admin"})
+        assert escalate.status_code == 403, (escalate.status_code, escalate.text[:500])
+    assert admin_api(hub_gateway.url, "GET", f"/admin/keys/{outsider['id']}").json()["status"] == "active"
     page.console_log.errors.clear()  # the 403 and 404 pages above
 
 
