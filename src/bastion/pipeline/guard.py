@@ -35,6 +35,7 @@ from bastion.guard.stream import ResponseChecker
 from bastion.guard.verdicts import ContentFiltered, GuardRun
 from bastion.policy.response import StreamGuard, guard_events
 from bastion.sse import SseEvent
+from bastion.textcache import scope_of
 from bastion.textview import segments
 
 log = logging.getLogger("bastion.guard")
@@ -57,7 +58,9 @@ class GuardScanStage:
             return
         run = ctx.guard = GuardRun()
         if self.guard.on_request:
-            self.guard.scan_request(segments(ctx.body, ctx.api), run)
+            who = ctx.principal
+            scope = scope_of(who.team_id, who.team, who.key_id) if who is not None else ""
+            self.guard.scan_request(segments(ctx.body, ctx.api), run, scope)
 
 
 class GuardStage:

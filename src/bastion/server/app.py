@@ -32,6 +32,7 @@ from bastion.policy.factory import build_policy, reference_errors
 from bastion.providers import build_adapters
 from bastion.routing.resilience import Resilience
 from bastion.server import handlers
+from bastion.server.drain import InFlight
 from bastion.server.live import Reconfigure
 from bastion.server.state import STATE, GatewayState
 from bastion.shadow.runtime import ShadowRuntime
@@ -98,6 +99,7 @@ def build_state(config: Config) -> GatewayState:
         reviews=reviews,
         shadow=shadow,
         observability=observability,
+        inflight=InFlight(config.server.drain_seconds),
     )
     # providers, models, routing, PII and cache settings change at runtime (docs/operations.md)
     reconfigure = Reconfigure(state, detector, rules)
