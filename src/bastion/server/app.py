@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -11,6 +13,7 @@ from bastion.compliance.review import ReviewQueue
 from bastion.compliance.stages import ReviewStage, UseCaseStage
 from bastion.compliance.usecases import UseCases
 from bastion.config.schema import Config
+from bastion.errors import GatewayError
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.runtime import Identity
 from bastion.limits.factory import build_limiter
@@ -40,6 +43,7 @@ from bastion.shadow.signals import ShadowSignalStage
 from bastion.storage import open_storage
 from bastion.translate import build_codecs
 
+log = logging.getLogger("bastion.config")
 
 def build_state(config: Config) -> GatewayState:
     admin_key = config.admin_key.get_secret_value() if config.admin_key else ""
@@ -106,6 +110,35 @@ def build_state(config: Config) -> GatewayState:
     state.live = LiveConfig(config, storage, reconfigure, reference_errors, _policy_reload(state))
     state.reconfigure = reconfigure
     return state
+
+
+def reload_on_signal(state: GatewayState) -> Callable[[], None]:
+    """The SIGHUP handler: reads the config file again (docs/operations.md#runtime-configuration); a
+    refused file is logged with every error, and nothing changes."""
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def reload() -> None:
+        if state.live is None:
+            return
+        try:
+            result = await state.live.reload("signal:SIGHUP")
+        except GatewayError as exc:
+            log.error("config reload on SIGHUP refused, nothing changed: %s", exc.message)
+            return
+        except Exception:
+            log.exception("config reload on SIGHUP failed, nothing changed")
+            return
+        log.warning("config reloaded on SIGHUP: version %s, changed %s%s", result.version,
+                    ", ".join(result.changed) or "nothing",
+                    f"; restart required for {', '.join(result.restart_required)}"
+                    if result.restart_required else "")  # fmt: skip
+
+    def handle() -> None:
+        task = asyncio.get_running_loop().create_task(reload())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return handle
 
 
 def _policy_reload(state: GatewayState) -> Callable[[Config], Awaitable[None]]:
