@@ -5,6 +5,8 @@ config passes `promtool check config` with the shared alert rules, Grafana gets 
 
 from __future__ import annotations
 
+import base64
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -60,9 +62,12 @@ def test_services_and_what_they_mount() -> None:
 def test_gateway_config_passes_check_config(tmp_path: Path) -> None:
     key = tmp_path / "openai_api_key"
     key.write_text("sk-placeholder\n")
-    env = bastion_env(BASTION_ADMIN_KEY="compose-admin-key-0123456789",
-                      BASTION_METRICS_TOKEN="compose-metrics-token-0123456789",
-                      POSTGRES_PASSWORD="pw", OPENAI_API_KEY_FILE=str(key))  # fmt: skip
+    b64 = base64.b64encode(os.urandom(32)).decode()
+    env = bastion_env(
+        BASTION_ADMIN_KEY="compose-admin-key-0123456789", BASTION_METRICS_TOKEN="compose-metrics-0123456789",
+        POSTGRES_PASSWORD="pw", OPENAI_API_KEY_FILE=str(key), BASTION_AUDIT_SIGNING_KEY=b64,
+        BASTION_AUDIT_CONTENT_KEY=b64, BASTION_AUDIT_HASH_KEY=b64,
+    )  # fmt: skip
     done = subprocess.run([BASTION, "check-config", str(DEPLOY / "compose" / "bastion.yaml")], env=env,
                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr

@@ -23,7 +23,7 @@ def test_dockerfile_shape() -> None:
     froms = [ln for ln in lines if ln.startswith("FROM ")]
     assert froms == ["FROM ${PYTHON_IMAGE} AS builder", "FROM ${PYTHON_IMAGE}"]
     assert "ARG PYTHON_IMAGE=python:3.12-slim-bookworm" in lines
-    final = lines[lines.index("FROM ${PYTHON_IMAGE}"):]
+    final = lines[lines.index("FROM ${PYTHON_IMAGE}") :]
     assert "USER 10001:10001" in final
     assert any(ln.startswith("HEALTHCHECK ") for ln in final)
     assert "BASTION_HEALTH_URL=http://127.0.0.1:8080/healthz" in " ".join(final)
