@@ -58,7 +58,9 @@ async def run(args: argparse.Namespace, prompt: str) -> dict[str, float]:
                 remaining -= 1
             elif time.monotonic() >= deadline:
                 return
-            data = body(prompt, args.stream, next(counter) + args.offset) if args.unique else fixed
+            i = next(counter)
+            new = args.unique or (args.unique_every and i % args.unique_every == 0)
+            data = body(prompt, args.stream, i + args.offset) if new else fixed
             try:
                 async with session.post(args.url, data=data, headers=headers) as resp:
                     await resp.read()
@@ -86,6 +88,7 @@ def main() -> None:
     ap.add_argument("--conc", type=int, default=1)
     ap.add_argument("--stream", action="store_true")
     ap.add_argument("--unique", action="store_true", help="a different user text in every request")
+    ap.add_argument("--unique-every", type=int, default=0, help="a different user text every N-th request")
     ap.add_argument("--offset", type=int, default=0, help="first unique text's number")
     ap.add_argument("--rate", type=float, default=0.0, help="requests per second (with --seconds)")
     ap.add_argument("--seconds", type=float, default=0.0)

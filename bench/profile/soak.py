@@ -1,5 +1,6 @@
 """Memory soak: `bastion serve` with a benchmark configuration at a fixed request rate for a long time, new
-text in every request (so the scan caches fill and evict), the gateway's resident memory (RSS) sampled
+text in every fifth request (`--unique-every`: the scan caches fill and evict; the others repeat one
+prompt, as the history of conversations does), the gateway's resident memory (RSS) sampled
 every `--every` seconds. Growth is measured from the end of the warm-up (a tenth of the run, at least
 30 s) to the end: the issue asks for less than 5 % over 30 minutes at 1,000 requests/s.
 
@@ -59,6 +60,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=30.0)
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--conc", type=int, default=32)
+    ap.add_argument("--unique-every", type=int, default=5, help="a new user text every N-th request")
     ap.add_argument("--every", type=float, default=10.0, help="seconds between RSS samples")
     ap.add_argument("--bastion", default=str(Path(sys.executable).parent / "bastion"))
     args = ap.parse_args()
@@ -81,7 +83,7 @@ def main() -> None:
         client = subprocess.Popen(
             [sys.executable, str(HERE / "client.py"), f"http://127.0.0.1:{port}/v1/chat/completions",
              "--prompt-file", args.prompt_file, "--rate", str(args.rate), "--seconds", str(seconds),
-             "--conc", str(args.conc), "--unique"],
+             "--conc", str(args.conc), "--unique-every", str(args.unique_every)],
             stdout=subprocess.PIPE,
         )  # fmt: skip
         t0 = time.time()

@@ -38,7 +38,8 @@ def may_hold_pseudonym(text: str) -> bool:
     tenth of its time on ordinary prose)."""
     for m in _NUMBER_START.finditer(text):
         end = m.start()
-        if _LABEL_BEFORE.search(text, max(0, end - _LONGEST_LABEL), end) is not None:
+        # every label ends with a letter: most numbers ("+1 415 555", "88-4417") are ruled out here
+        if end and text[end - 1].isalpha() and _LABEL_BEFORE.search(text, max(0, end - _LONGEST_LABEL), end):
             return True
     return False
 
