@@ -29,6 +29,7 @@ from bastion.pipeline.authenticate import AdminKeyAuthenticator, AuthenticateSta
 from bastion.pipeline.policy import check_model_access
 from bastion.storage.keys import KeyRecord
 from bastion.storage.teams import Team
+from bastion.apis.openai_chat import API as CHAT
 
 ADMIN = "bench-admin-key-0123456789"
 
@@ -71,7 +72,7 @@ def stage_call(stage: AuthenticateStage, key: str) -> Callable[[], object]:
     headers = {"Authorization": f"Bearer {key}"}
 
     def call() -> None:
-        ctx = RequestContext("r", "openai.chat", {}, headers)
+        ctx = RequestContext("r", CHAT, {}, headers)
         coro = stage.run(ctx)
         with contextlib.suppress(StopIteration):
             coro.send(None)  # the stage never awaits: drive it without the event loop's overhead

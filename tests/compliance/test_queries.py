@@ -20,6 +20,7 @@ from bastion.config.compliance import ReviewSettings, UseCase
 from bastion.context import Principal, RequestContext
 from bastion.errors import Conflict, NotFound, Unprocessable
 from bastion.storage import Storage
+from bastion.apis.openai_chat import API as CHAT
 
 T0 = 1.7e9
 
@@ -50,7 +51,7 @@ def new_record(i: int, **extra: Any) -> dict[str, Any]:
 
 
 def ctx(rid: str, team: str = "t1") -> RequestContext:
-    c = RequestContext(request_id=rid, api="openai.chat", body={}, headers={})
+    c = RequestContext(request_id=rid, api=CHAT, body={}, headers={})
     c.principal = Principal(key_id="k1", name="bot", team=team, role=None)
     c.model = "m"
     return c

@@ -16,6 +16,7 @@ from bastion.observability.metrics import SPECS, Metrics, exported_names
 from bastion.observability.record import Recorder
 from bastion.observability.tracing import enabled
 from bastion.server.app import build_app
+from bastion.apis.openai_chat import API as CHAT
 from harness import ADMIN_KEY
 from observability.served import samples, total
 
@@ -23,7 +24,7 @@ from observability.served import samples, total
 def test_guardrail_verdicts_are_counted_once_at_finish() -> None:
     metrics = Metrics()
     recorder = Recorder(metrics, max_keys=10, max_teams=10, max_models=10, known_models=[])
-    ctx = RequestContext("rid-1", "openai.chat", {}, {})
+    ctx = RequestContext("rid-1", CHAT, {}, {})
     record_verdict(ctx, "prompt_injection", "block", seconds=0.002)
     record_verdict(ctx, "toxicity", "pass")
     record_verdict(ctx, "toxicity", "pass")
@@ -112,7 +113,7 @@ def test_access_line_formats() -> None:
     from bastion.observability.access import AccessLog
 
     traceparent = "00-" + "ab" * 16 + "-" + "cd" * 8 + "-01"
-    ctx = RequestContext("rid-7", "openai.chat", {}, {"traceparent": traceparent})
+    ctx = RequestContext("rid-7", CHAT, {}, {"traceparent": traceparent})
     ctx.principal = Principal("id-1", "search-backend", team="search", role=None)
     ctx.model = "gpt"
     text = AccessLog("text").line(ctx).decode()

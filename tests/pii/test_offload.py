@@ -14,6 +14,7 @@ from bastion.pii import PiiEngine, Span
 from bastion.pipeline.offload import INLINE_CHARS
 from bastion.pipeline.restore import RestoreStage
 from bastion.sse import SseEvent
+from bastion.apis.openai_chat import API as CHAT
 
 LEAK = "write to leaked.person@elsewhere.example now. "
 
@@ -31,7 +32,7 @@ class ThreadNotingEngine(PiiEngine):
 
 
 def _ctx() -> RequestContext:
-    return RequestContext(request_id="r", api="openai.chat", body={"messages": []}, headers={})
+    return RequestContext(request_id="r", api=CHAT, body={"messages": []}, headers={})
 
 
 async def _events(texts: list[str]) -> AsyncIterator[SseEvent]:

@@ -14,6 +14,7 @@ from bastion.context import Principal, RequestContext
 from bastion.errors import Forbidden, NotFound
 from bastion.routing.constraints import constrain
 from bastion.routing.router import Router
+from bastion.apis.openai_chat import API as CHAT
 
 PROVIDERS = [
     {"name": "us", "type": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k", "region": "us"},
@@ -28,7 +29,7 @@ def router(models: list[dict[str, Any]], routing: dict[str, Any] | None = None, 
 
 
 def request(model: str = "g", principal: Principal | None = None, **body: Any) -> RequestContext:
-    ctx = RequestContext("r1", "openai.chat", {"model": model, "messages": [], **body}, {})
+    ctx = RequestContext("r1", CHAT, {"model": model, "messages": [], **body}, {})
     ctx.model, ctx.principal, ctx.stream = model, principal, bool(body.get("stream"))
     ctx.annotations["raw_body"] = b"x" * 400
     return ctx

@@ -19,8 +19,11 @@ import orjson
 import yaml
 from pydantic import ValidationError
 
+from bastion.apis import registry
+
 EXIT_INVALID = 2
-_APIS = ("openai.chat", "anthropic.messages", "openai.responses", "openai.embeddings")
+_APIS = registry.names()
+_DEFAULT_API = registry.DEFAULT.name
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -83,10 +86,10 @@ def _request(path: str, api: str | None) -> tuple[str, dict[str, Any], dict[str,
     data = orjson.loads(Path(path).read_bytes())
     if isinstance(data, dict) and isinstance(data.get("body"), dict):
         headers = {str(k).lower(): str(v) for k, v in (data.get("headers") or {}).items()}
-        return api or data.get("api") or "openai.chat", data["body"], headers, data.get("caller") or {}
+        return api or data.get("api") or _DEFAULT_API, data["body"], headers, data.get("caller") or {}
     if not isinstance(data, dict):
         raise ValueError("the request file must hold a JSON object")
-    return api or "openai.chat", data, {}, {}
+    return api or _DEFAULT_API, data, {}, {}
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -120,7 +123,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         return PiiEngine(config.pii if config is not None else PiiConfig())
 
     enforcer = RequestEnforcer(SimpleNamespace(active=active), settings, providers, engine)
-    ctx = RequestContext("policy-test", api, copy.deepcopy(body), headers)
+    ctx = RequestContext("policy-test", registry.get(api), copy.deepcopy(body), headers)
     ctx.model = str(body.get("model", ""))
     ctx.stream = bool(body.get("stream"))
     ctx.principal = Principal(

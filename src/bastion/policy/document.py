@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bastion.apis import registry
 from bastion.pii.settings import Action as PiiAction
 from bastion.pii.span import LABELS
 from bastion.policy.expr import ExprError, compile_expr
@@ -30,7 +31,7 @@ GuardAction = Literal["block", "flag", "mask", "off"]
 GUARD_CHECKS = ("prompt_injection", "toxicity", "judge", "pii", "secrets")  # bastion.guard
 RESPONSE_ACTIONS = frozenset({"deny", "flag", "redact"})
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_APIS = ("openai.chat", "openai.embeddings", "openai.responses", "anthropic.messages")
+_APIS = registry.names()
 
 
 class _Strict(BaseModel):

@@ -25,12 +25,11 @@ class RequestFeatures:
         raw = ctx.annotations.get("raw_body")
         size = len(raw) if isinstance(raw, bytes | bytearray) else 0
         body = ctx.body
-        limit = body.get("max_tokens") or body.get("max_completion_tokens") or body.get("max_output_tokens")
         return cls(
-            ctx.api,
+            ctx.api.name,
             ctx.stream,
             size // 4,
-            limit if isinstance(limit, int) else None,
+            ctx.api.max_output_tokens(body) or None,
             bool(body.get("tools")),
         )
 

@@ -12,8 +12,10 @@ import orjson
 from aiohttp import web
 
 from bastion import __version__
+from bastion.apis import registry
+from bastion.apis.base import ClientApi
 from bastion.context import RequestContext
-from bastion.errors import GatewayError, NotFound, PayloadTooLarge, render
+from bastion.errors import GatewayError, NotFound, PayloadTooLarge
 from bastion.pipeline.policy import model_allowed
 from bastion.server.ids import RequestIds
 from bastion.server.respond import respond
@@ -58,13 +60,13 @@ def _stamp(request: web.Request, resp: web.StreamResponse, started_ns: int) -> w
 
 
 def error_response(
-    err: GatewayError, flavor: str, request_id: str, ctx: RequestContext | None = None
+    err: GatewayError, api: ClientApi, request_id: str, ctx: RequestContext | None = None
 ) -> web.Response:
     headers = {"x-request-id": request_id, **err.headers}
     if ctx is not None:
         headers["x-bastion-overhead-ms"] = f"{ctx.overhead_ms():.3f}"
     return web.Response(
-        body=render(err, flavor), status=err.status_code, content_type="application/json", headers=headers
+        body=api.error_body(err), status=err.status_code, content_type="application/json", headers=headers
     )
 
 
@@ -77,10 +79,12 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
         raise PayloadTooLarge(f"the request body is larger than the limit of {limit} bytes") from None
 
 
-async def _serve(request: web.Request, api: str) -> web.StreamResponse:
+async def _serve(request: web.Request, api: ClientApi) -> web.StreamResponse:
     state: GatewayState = request.app[STATE]
     rid = _request_id(request)
-    ctx = RequestContext(rid, api, {}, request.headers, client_ip=request.remote)
+    ctx = RequestContext(
+        rid, api, {}, request.headers, client_ip=request.remote, path_params=request.match_info
+    )
     try:
         ctx.annotations["raw_body"] = await _read_body(request, state.config.server.max_body_bytes)
         await state.pipeline.run(ctx)
@@ -88,7 +92,7 @@ async def _serve(request: web.Request, api: str) -> web.StreamResponse:
     except GatewayError as err:
         ctx.error = err
         state.pipeline.seal(ctx)
-        return error_response(err, ctx.flavor, rid, ctx)
+        return error_response(err, ctx.api, rid, ctx)
     except asyncio.CancelledError:
         ctx.annotations["client_cancelled"] = True
         raise
@@ -97,41 +101,25 @@ async def _serve(request: web.Request, api: str) -> web.StreamResponse:
         await state.pipeline.finish(ctx)
 
 
-def _api(api: str) -> Handler:
+def _api(api: ClientApi) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         return await _serve(request, api)
 
-    handler.__name__ = api.replace(".", "_")
+    handler.__name__ = api.name.replace(".", "_")
     return handler
 
 
 async def models(request: web.Request) -> web.Response:
     state: GatewayState = request.app[STATE]
     rid = _request_id(request)
-    anthropic = "anthropic-version" in request.headers
-    ctx = RequestContext(rid, "anthropic.messages" if anthropic else "openai.chat", {}, request.headers)
+    api = registry.get("anthropic.messages" if "anthropic-version" in request.headers else "openai.chat")
+    ctx = RequestContext(rid, api, {}, request.headers)
     try:
         await next(s for s in state.pipeline.stages if s.name == "authenticate").run(ctx)
     except GatewayError as err:
-        return error_response(err, ctx.flavor, rid)
+        return error_response(err, api, rid)
     names = [n for n in state.models.names if model_allowed(ctx.principal, n)]
-    if anthropic:
-        data = [
-            {"type": "model", "id": n, "display_name": n, "created_at": "1970-01-01T00:00:00Z"} for n in names
-        ]
-        body = {
-            "data": data,
-            "has_more": False,
-            "first_id": names[0] if names else None,
-            "last_id": names[-1] if names else None,
-        }
-    else:
-        body = {
-            "object": "list",
-            "data": [
-                {"id": n, "object": "model", "created": 0, "owned_by": state.models.owner[n]} for n in names
-            ],
-        }
+    body = api.model_list(names, state.models.owner)
     return web.Response(
         body=orjson.dumps(body), content_type="application/json", headers={"x-request-id": rid}
     )
@@ -159,7 +147,7 @@ async def readyz(request: web.Request) -> web.Response:
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Unknown routes and unexpected failures still answer in the provider's error shape."""
     started = time.perf_counter_ns()
-    flavor = "anthropic" if request.path.startswith("/v1/messages") else "openai"
+    api = registry.for_path(request.path)
     try:
         return _stamp(request, await handler(request), started)
     except web.HTTPException as exc:
@@ -171,14 +159,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             else GatewayError(exc.reason or "request error")
         )
         err.status = exc.status  # type: ignore[misc]
-        return _stamp(request, error_response(err, flavor, _request_id(request)), started)
+        return _stamp(request, error_response(err, api, _request_id(request)), started)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
         rid = _request_id(request)
         log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
         err = GatewayError("internal gateway error; see the gateway log for this request id")
-        return _stamp(request, error_response(err, flavor, rid), started)
+        return _stamp(request, error_response(err, api, rid), started)
 
 
 def add_routes(app: web.Application) -> None:
@@ -186,10 +174,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/v1/models", models)
-    for path, api in (
-        ("/v1/chat/completions", "openai.chat"),
-        ("/v1/embeddings", "openai.embeddings"),
-        ("/v1/responses", "openai.responses"),
-        ("/v1/messages", "anthropic.messages"),
-    ):
-        app.router.add_post(path, _api(api))
+    for api in registry.APIS.values():
+        for path in api.routes:
+            app.router.add_post(path, _api(api))
