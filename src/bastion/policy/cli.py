@@ -2,7 +2,7 @@
 and show what they decide for a request (with the trace of every rule), without a running gateway.
 
 FILE is a gateway config (its `policies:` and `policy.path`) or a policy file/directory (`policies:` or a
-bare list of rules). The request file is a client body (`--api` names its API, default openai.chat), or an
+bare list of rules). The request file is a client body (`--api` names its API, default the OpenAI chat API), or an
 envelope: {"api": ..., "headers": {...}, "caller": {"team", "key", "user"}, "body": {...}}.
 """
 
@@ -169,6 +169,6 @@ def register(sub: Any) -> None:
     test = psub.add_parser("test", help="print the decision and trace for a request (no gateway needed)")
     test.add_argument("--config", required=True, help="gateway config or policy file/directory")
     test.add_argument("--request", required=True, help="JSON request body, or an envelope with body/headers")
-    test.add_argument("--api", choices=_APIS, help="inbound API of a bare body (default openai.chat)")
+    test.add_argument("--api", choices=_APIS, help=f"inbound API of a bare body (default {_DEFAULT_API})")
     test.add_argument("--exit-code", action="store_true", help="exit 1 when the request is denied")
     test.set_defaults(func=cmd_test)

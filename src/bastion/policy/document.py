@@ -102,7 +102,7 @@ class When(_Strict):
     models: list[str] | None = Field(None, description="requested model globs; any")
     models_not: list[str] | None = Field(None, description="requested model matches none of these globs")
     use_case: list[str] | None = Field(None, description="the use-case header's value is one of these")
-    apis: list[str] | None = Field(None, description="inbound API: openai.chat, anthropic.messages, ...")
+    apis: list[str] | None = Field(None, description="inbound API: " + ", ".join(_APIS))
     tokens_over: int | None = Field(None, ge=0, description="estimated prompt tokens above this")
     time: TimeWindow | None = None
     headers: dict[str, list[str]] | None = Field(None, description="header -> accepted value globs")

@@ -45,7 +45,7 @@ class RequestFeatures:
         return "xl"
 
     def context(self, names: Sequence[str]) -> str:
-        """The adaptive strategy's context key, e.g. "api=openai.chat|size=s|tools=0"."""
+        """The adaptive strategy's context key, e.g. "api=<ctx.api.name>|size=s|tools=0"."""
         parts = []
         for name in names:
             if name == "api":
