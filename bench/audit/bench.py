@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.audit import Audit
 from bastion.audit.record import new_id
 from bastion.config import parse_config
 from bastion.config.schema import ModelEntry, ProviderConfig
-from bastion.apis.openai_chat import API as CHAT
 from bastion.context import Attempt, Principal, RequestContext, Target
 from bastion.storage import open_storage
 from bastion.usage import Usage

@@ -16,9 +16,9 @@ import statistics
 import time
 from typing import Any
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config import parse_config
 from bastion.config.limits import Budget, RateLimits
-from bastion.apis.openai_chat import API as CHAT
 from bastion.context import Principal, RequestContext
 from bastion.limits.factory import build_limiter
 from bastion.pipeline.limits import LimitsStage

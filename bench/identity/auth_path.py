@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.context import RequestContext
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.cache import KeyCache, build_entries
@@ -29,7 +30,6 @@ from bastion.pipeline.authenticate import AdminKeyAuthenticator, AuthenticateSta
 from bastion.pipeline.policy import check_model_access
 from bastion.storage.keys import KeyRecord
 from bastion.storage.teams import Team
-from bastion.apis.openai_chat import API as CHAT
 
 ADMIN = "bench-admin-key-0123456789"
 

@@ -47,8 +47,8 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
 
 
 def _ctx() -> Any:
-    from bastion.config import parse_config
     from bastion.apis.openai_chat import API as CHAT
+    from bastion.config import parse_config
     from bastion.context import Attempt, Principal, RequestContext, Target
     from bastion.usage import Usage
 
@@ -136,8 +136,8 @@ def _receiver() -> Iterator[str]:
 
 
 def bench_tracing(n: int) -> list[tuple[float, float]]:
-    from bastion.config.observability import TelemetrySettings
     from bastion.apis.openai_chat import API as CHAT
+    from bastion.config.observability import TelemetrySettings
     from bastion.context import RequestContext
     from bastion.observability.tracing import TracedPipeline, Tracing
     from bastion.pipeline import Pipeline

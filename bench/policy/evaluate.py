@@ -25,8 +25,8 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-from bastion.config.policy import PolicySettings
 from bastion.apis.openai_chat import API as CHAT
+from bastion.config.policy import PolicySettings
 from bastion.context import Principal, RequestContext
 from bastion.policy.compiled import compile_document
 from bastion.policy.enforce import RequestEnforcer

@@ -10,10 +10,10 @@ import statistics
 import time
 from typing import Any
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config import parse_config
 from bastion.context import RequestContext
 from bastion.routing.router import Router
-from bastion.apis.openai_chat import API as CHAT
 
 PROVIDERS = [
     {"name": "a", "type": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k", "region": "us"},

@@ -53,8 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
     workers = args.workers or config.server.workers
-    serve(config, host, port, workers)
-    return 0
+    return serve(config, host, port, workers)
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:

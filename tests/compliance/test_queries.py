@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.audit import Audit
 from bastion.audit.verify import verify
 from bastion.compliance.generate import inputs
@@ -20,7 +21,6 @@ from bastion.config.compliance import ReviewSettings, UseCase
 from bastion.context import Principal, RequestContext
 from bastion.errors import Conflict, NotFound, Unprocessable
 from bastion.storage import Storage
-from bastion.apis.openai_chat import API as CHAT
 
 T0 = 1.7e9
 
@@ -66,7 +66,8 @@ async def test_report_and_queue_on_each_backend(db_url: str, storage: Storage, t
         "interacts_with_people": True,
     }
     config = parse_config({"admin_key": "test-admin-key-0123456789", "database_url": db_url,
-                           "audit": {"dir": str(tmp_path / "audit"), "checkpoint_every": 4},
+                           "audit": {"dir": str(tmp_path / "audit"), "checkpoint_every": 4,
+                                     "retention_days": 90},
                            "use_cases": [uc]}, env={})  # fmt: skip
     audit = Audit(config, storage)
     await audit.start()
@@ -124,7 +125,7 @@ async def test_report_and_queue_on_each_backend(db_url: str, storage: Storage, t
     assert {u["name"]: u["requests"] for u in rep["use_cases"]} == {"support": 6, "(none)": 1}
     unknown = next(t for t in sections["A.9"]["tables"] if t["title"].startswith("Requests naming"))
     assert unknown["rows"] == [["marketing", 1]]
-    assert sections["Art. 19 and Art. 26(6)"]["gaps"][0].startswith("audit.retention_days is 180")
+    assert sections["Art. 19 and Art. 26(6)"]["gaps"][0].startswith("audit.retention_days is 90")
     assert rep["verification"]["ok"] and rep["chain"]["head_seq"] == 13
 
 

@@ -78,6 +78,8 @@ def test_check_config_warns_about_retention(tmp_path: Path) -> None:
     assert "stored request content is kept 365 days" in long.stderr and "'support'" in long.stderr
     fine = check(tmp_path, {"audit": {"retention_days": 365}, "use_cases": [purpose]})  # no content kept
     assert fine.returncode == 0 and fine.stderr == ""
+    default = check(tmp_path, {})  # the default retention keeps logs for any six months: nothing to warn
+    assert default.returncode == 0 and default.stderr == ""
     bad = check(tmp_path, {"use_cases": [USE_CASE, USE_CASE], "unknown_use_case": "maybe"})
     assert bad.returncode == 2
     assert "unknown_use_case" in bad.stderr

@@ -74,6 +74,9 @@ INVALID = [
     ({"providers": [provider(), provider()]}, "duplicate provider names: oai"),
     ({"admin_key": "short"}, "admin_key: admin_key must be at least 16 characters"),
     ({"server": {"port": 70000}}, "server.port"),
+    ({"server": {"drain_seconds": 5, "drain_grace_seconds": 5}},
+     "server: drain_grace_seconds must be shorter than drain_seconds"),
+    ({"server": {"drain_seconds": 0}}, "server.drain_seconds"),
     ({"database_url": "mysql://x"}, "database_url"),
 ]  # fmt: skip
 

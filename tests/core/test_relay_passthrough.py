@@ -13,11 +13,11 @@ from typing import Any
 import orjson
 import pytest
 
-from bastion.context import RequestContext
-from bastion.pipeline.relay import StreamRelay
 from bastion.apis import registry
 from bastion.apis.anthropic_messages import scan as scan_anthropic_messages
 from bastion.apis.openai_chat import scan as scan_openai_chat
+from bastion.context import RequestContext
+from bastion.pipeline.relay import StreamRelay
 from bastion.sse import SseEvent, SseParser
 from bastion.translate import build_codecs
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from bastion.cost.meter import cost_of, estimate_input_tokens, max_output_tokens, usd
-from bastion.cost.prices import Price
 from bastion.apis import registry
 from bastion.apis.anthropic_messages import event_chars as message_event_chars
 from bastion.apis.openai_chat import chunk_chars as chat_chunk_chars
 from bastion.apis.text import text_chars
+from bastion.cost.meter import cost_of, estimate_input_tokens, max_output_tokens, usd
+from bastion.cost.prices import Price
 from bastion.usage import Usage
 
 PRICE = Price(input=3.0, output=15.0, cache_read=0.3, cache_write=3.75)

@@ -13,6 +13,8 @@ Behaviour by provider model id (`fake-<behaviour>`):
     stall                    stream two events, then nothing (the gateway's idle timeout must fire)
     hangup                   send the stream's headers, then drop the connection before any event
     error-event              stream two events, then the provider's own mid-stream error event, then end
+    drip-<seconds>           stream two events, then a tick every DRIP_INTERVAL s for <seconds>
+                             seconds, then the rest of the answer and its terminator (a long, healthy stream)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from fakes.loop import LoopThread
 
 Json = dict[str, Any]
 SLOW_SECONDS = 5.0
+DRIP_INTERVAL = 0.25
 TOOL_ARGUMENT = "Paris"
 ErrorBody = Callable[[int, str], Json]
 
@@ -55,6 +58,14 @@ class Recorded:
 
 def behaviour(model: str) -> str:
     return model.removeprefix("models/").removeprefix("fake-")
+
+
+def drip_ticks(kind: str) -> int:
+    """How many ticks a `drip-<seconds>` stream sends (0 for every other behaviour)."""
+    prefix, _, seconds = kind.partition("-")
+    if prefix != "drip":
+        return 0
+    return round(float(seconds) / DRIP_INTERVAL)
 
 
 def fail_status(kind: str) -> int | None:
@@ -185,6 +196,12 @@ class FakeServer:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await resp.prepare(request)
         try:
+            if ticks := drip_ticks(kind):
+                await resp.write(b"".join(events[:2]))  # e.g. Anthropic's message and block starts
+                for _ in range(ticks):
+                    await asyncio.sleep(DRIP_INTERVAL)
+                    await resp.write(tick)
+                events = events[2:]
             for ev in events[: _CUT.get(kind, len(events))]:
                 await resp.write(ev)
                 await asyncio.sleep(0)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config import parse_config
 from bastion.config.observability import TelemetrySettings
 from bastion.context import RequestContext
@@ -16,7 +17,6 @@ from bastion.observability.metrics import SPECS, Metrics, exported_names
 from bastion.observability.record import Recorder
 from bastion.observability.tracing import enabled
 from bastion.server.app import build_app
-from bastion.apis.openai_chat import API as CHAT
 from harness import ADMIN_KEY
 from observability.served import samples, total
 

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config.pii import PiiConfig
 from bastion.context import RequestContext
 from bastion.pii import PiiEngine, Span
 from bastion.pipeline.offload import INLINE_CHARS
 from bastion.pipeline.restore import RestoreStage
 from bastion.sse import SseEvent
-from bastion.apis.openai_chat import API as CHAT
 
 LEAK = "write to leaked.person@elsewhere.example now. "
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.cli import main
 from bastion.config import ConfigError, parse_config
 from bastion.config.pii import PiiConfig
@@ -18,7 +19,6 @@ from bastion.context import RequestContext, Target
 from bastion.pii.settings import PiiSettings
 from bastion.pipeline.pii import PiiStage
 from bastion.pipeline.pii_variants import body_for, destination_maps, effective, sent_default, vault_for
-from bastion.apis.openai_chat import API as CHAT
 
 BASE: dict[str, Any] = {
     "providers": [

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config import ConfigError, parse_config
 from bastion.context import Principal, RequestContext
 from bastion.errors import Forbidden, NotFound
 from bastion.routing.constraints import constrain
 from bastion.routing.router import Router
-from bastion.apis.openai_chat import API as CHAT
 
 PROVIDERS = [
     {"name": "us", "type": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k", "region": "us"},

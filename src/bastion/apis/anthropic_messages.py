@@ -165,6 +165,10 @@ class AnthropicMessages(ClientApi):
     def stream_error(self, err: GatewayError, encoder: StreamEncoder) -> list[SseEvent]:
         return encoder.error(err.message, err.anthropic_type)
 
+    def error_event(self, err: GatewayError) -> SseEvent:
+        error = {"type": err.anthropic_type, "message": err.message}
+        return SseEvent.of({"type": "error", "error": error}, "error")
+
     def deny_event(self, message: str) -> SseEvent:
         err = {"type": "permission_error", "message": message}
         return SseEvent.of({"type": "error", "error": err}, "error")

@@ -173,6 +173,11 @@ class ClientApi:
         """A failure after the stream started, as this API's error event."""
         return encoder.error(err.message, err.openai_type)
 
+    def error_event(self, err: GatewayError) -> SseEvent:
+        """A gateway failure mid-stream (the drain's deadline) as this API's error event."""
+        body = {"message": err.message, "type": err.openai_type, "param": err.param, "code": err.code}
+        return SseEvent.of({"error": body})
+
     def deny_event(self, message: str) -> SseEvent:
         """A response rule's denial mid-stream (the stream then ends)."""
         err = {"message": message, "type": "permission_error", "param": None, "code": "policy_denied"}

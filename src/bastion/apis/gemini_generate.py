@@ -216,6 +216,9 @@ class GeminiGenerate(ClientApi):
     def stream_error(self, err: GatewayError, encoder: StreamEncoder) -> list[SseEvent]:
         return [SseEvent.of({"error": gemini_error(err)})]
 
+    def error_event(self, err: GatewayError) -> SseEvent:
+        return SseEvent.of({"error": gemini_error(err)})
+
     def deny_event(self, message: str) -> SseEvent:
         return SseEvent.of({"error": {"code": 403, "message": message, "status": "PERMISSION_DENIED"}})
 

@@ -158,6 +158,10 @@ class OpenAIResponses(ClientApi):
         data = {"type": "error", "code": err.code, "message": err.message, "param": err.param}
         return [SseEvent("error", data)]
 
+    def error_event(self, err: GatewayError) -> SseEvent:
+        data = {"type": "error", "code": err.code, "message": err.message, "param": err.param}
+        return SseEvent.of(data, "error")
+
     def deny_event(self, message: str) -> SseEvent:
         data = {"type": "error", "code": "policy_denied", "message": message, "param": None}
         return SseEvent.of(data, "error")

@@ -10,6 +10,7 @@ import hmac
 import ipaddress
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -25,6 +26,22 @@ _TRANSFORMS = frozenset({"pseudonymize", "mask", "hash", "redact", "replace"})
 def new_id() -> str:
     """32 hex characters, time-ordered (appends to the unique index instead of splitting random pages)."""
     return f"{time.time_ns():016x}{os.urandom(8).hex()}"
+
+
+class RecordIds:
+    """`new_id`'s format for the records of one process without a `getrandom` call per record (a tenth of
+    the record's cost): the clock, a random 32-bit prefix drawn once, and a counter. Unique within the
+    process by the counter, across processes by the prefix (the clock alone orders them)."""
+
+    __slots__ = ("_count", "_prefix")
+
+    def __init__(self) -> None:
+        self._prefix = os.urandom(4).hex()
+        self._count = 0
+
+    def __call__(self) -> str:
+        self._count = (self._count + 1) & 0xFFFFFFFF
+        return f"{time.time_ns():016x}{self._prefix}{self._count:08x}"
 
 
 def _ts(ctx: RequestContext, ns: int | None) -> float | None:
@@ -131,7 +148,13 @@ def outcome_of(ctx: RequestContext, sealed_normally: bool) -> str:
 
 
 def request_record(
-    ctx: RequestContext, *, outcome: str, client_ip: ClientIp, hash_key: bytes, config_hash: str
+    ctx: RequestContext,
+    *,
+    outcome: str,
+    client_ip: ClientIp,
+    hash_key: bytes,
+    config_hash: str,
+    ids: Callable[[], str] = new_id,
 ) -> dict[str, Any]:
     now_ns = time.perf_counter_ns()
     p = ctx.principal
@@ -144,7 +167,7 @@ def request_record(
     streamed = ctx.stream and ctx.events is not None
     resp = None if streamed else response_bytes(ctx)
     return {
-        "id": new_id(),
+        "id": ids(),
         "kind": "request",
         "request_id": ctx.request_id,
         "ts_start": round(ctx.started_at, 6),

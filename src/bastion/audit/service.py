@@ -22,7 +22,7 @@ from bastion.audit.content import DataKeys, encrypted, redacted
 from bastion.audit.journal import Journal
 from bastion.audit.keysync import KeySync
 from bastion.audit.material import Material, load_material
-from bastion.audit.record import ClientIp, change_record, outcome_of, request_record
+from bastion.audit.record import ClientIp, RecordIds, change_record, outcome_of, request_record
 from bastion.audit.store import AuditStore
 from bastion.audit.stream import watched
 from bastion.audit.writer import AuditWriter
@@ -66,6 +66,7 @@ class Audit:
         self.store = AuditStore(storage)
         self.config_hash = config_hash(config)
         self.client_ip = ClientIp(self.settings.client_ip, self.material.hash_key)
+        self.ids = RecordIds()
         self.keys = DataKeys(self.material.content_key)
         self.keysync = KeySync(self.store, self.keys, config.identity, config.redis_url)
         self.writer = AuditWriter(
@@ -117,6 +118,7 @@ class Audit:
             client_ip=self.client_ip,
             hash_key=self.material.hash_key,
             config_hash=self.config_hash,
+            ids=self.ids,
         )
         team = ctx.principal.team if ctx.principal else None
         mode = self.settings.content_for(team)

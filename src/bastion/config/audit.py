@@ -28,7 +28,9 @@ class AuditConfig(BaseModel):
         default_factory=list, description="extra trusted checkpoint keys (base64), e.g. after a rotation"
     )
     checkpoint_file: str | None = Field(None, description="also append each checkpoint (JSONL) here")
-    retention_days: int = Field(180, ge=1, description="records older than this are pruned (whole epochs)")
+    retention_days: int = Field(
+        184, ge=1, description="records older than this are pruned (whole epochs); 184 days: any six months"
+    )
     content: ContentRetention = Field("none", description="content kept by default")
     teams: dict[str, ContentRetention] = Field(default_factory=dict, description="content retention per team")
     content_key: SecretStr | None = Field(

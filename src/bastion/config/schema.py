@@ -125,6 +125,19 @@ class ServerSettings(Strict):
     max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
     overhead_header: bool = True
     target_header: bool = Field(False, description="add x-bastion-target naming provider/model")
+    # graceful drain on SIGTERM (docs/deployment.md)
+    drain_seconds: float = Field(
+        30.0, gt=0, le=3600, description="after SIGTERM, how long requests and streams in flight may run"
+    )
+    drain_grace_seconds: float = Field(
+        1.0, ge=0, le=600, description="after SIGTERM, new connections are still accepted this long"
+    )
+
+    @model_validator(mode="after")
+    def _drain(self) -> ServerSettings:
+        if self.drain_grace_seconds >= self.drain_seconds:
+            raise ValueError("drain_grace_seconds must be shorter than drain_seconds")
+        return self
 
 
 class AdminSettings(Strict):

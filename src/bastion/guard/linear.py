@@ -73,13 +73,26 @@ class LinearModel:
         return cls({k: float(v) for k, v in doc["weights"].items()}, float(doc["bias"]), doc.get("meta"))
 
     def logit(self, text: str) -> float:
-        found = features(text)
+        return self.logit_of(features(text))
+
+    def logit_of(self, found: list[str]) -> float:
         if not found:
             return self.bias
         return self.bias + sum(map(self.weights.get, found, repeat(0.0))) / math.sqrt(len(found))
 
     def score(self, text: str) -> float:
         """0..1: the highest window's probability."""
-        if not text.strip():
+        return self.score_featurized(featurize(text))
+
+    def score_featurized(self, windows_features: list[list[str]]) -> float:
+        """`score` from `featurize(text)`: several models score one text's features, extracted once."""
+        if not windows_features:
             return 0.0
-        return sigmoid(max(self.logit(w) for w in windows(text)))
+        return sigmoid(max(map(self.logit_of, windows_features)))
+
+
+def featurize(text: str) -> list[list[str]]:
+    """The features of each window of `text` (none for a blank text): what every model scores."""
+    if not text.strip():
+        return []
+    return [features(w) for w in windows(text)]

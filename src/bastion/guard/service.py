@@ -18,8 +18,10 @@ from typing import Any
 from bastion.apis.text import Segment
 from bastion.config.guardrails import CheckConfig, GuardrailsConfig
 from bastion.guard import sentences
+from bastion.guard.linear import LinearModel, featurize
 from bastion.guard.registry import Deps, Scorer, build
 from bastion.guard.verdicts import GuardRun, Observation
+from bastion.textcache import TextCache
 
 log = logging.getLogger("bastion.guard")
 
@@ -34,6 +36,21 @@ class Setting:
     threshold: float
     where: frozenset[str]
     scorer: Scorer | None  # None: pii/secrets (counts from the PII stage) and the judge
+
+
+class _SharedFeatures:
+    """One text's model features, extracted when the first linear check needs them, reused by the rest."""
+
+    __slots__ = ("_features", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._features: list[list[str]] | None = None
+
+    def features(self) -> list[list[str]]:
+        if self._features is None:
+            self._features = featurize(self.text)
+        return self._features
 
 
 class Guardrails:
@@ -54,6 +71,9 @@ class Guardrails:
             where = cfg.on if cfg.on is not None else fallback
             self.settings[name] = Setting(name, cfg, threshold, frozenset(where), scorer)
         self._spares: dict[str, Scorer] = {}  # shipped models for rules reading unconfigured checks
+        # request texts' scores per check (a model's score is a pure function of the text): the history of
+        # a conversation, sent again with every turn, is scored once (`bastion.textcache`)
+        self._scores: dict[str, TextCache[float]] = {name: TextCache() for name in text_checks}
 
     @property
     def enabled(self) -> bool:
@@ -73,18 +93,20 @@ class Guardrails:
         return bool(self.at("response")) or (judge is not None and "response" in judge.where)
 
     # --- request -------------------------------------------------------------------------------------
-    def scan_request(self, segments: list[Segment], run: GuardRun) -> None:
-        """Score every checked segment; each (check, place) keeps its highest score."""
+    def scan_request(self, segments: list[Segment], run: GuardRun, scope: str = "") -> None:
+        """Score every checked segment; each (check, place) keeps its highest score. ``scope``: the
+        caller's cache scope (`bastion.textcache.scope_of`)."""
         for seg in segments:
             where = WHERE_OF_KIND.get(seg.kind)
             if where is None or not seg.text:
                 continue
+            shared = _SharedFeatures(seg.text)
             for s in self.at(where):
                 obs = run.request.setdefault((s.name, where), Observation())
                 if obs.error is not None:
                     continue
                 try:
-                    score = s.scorer.score(seg.text)  # type: ignore[union-attr]
+                    score = self._score(s, shared, scope)
                 except Exception as exc:  # a check that cannot run is recorded as such, never as passed
                     log.exception("check %s failed", s.name)
                     obs.error, obs.score = type(exc).__name__, None
@@ -92,6 +114,20 @@ class Guardrails:
                 obs.score = score if obs.score is None else max(obs.score, score)
                 if score >= s.threshold:
                     obs.segments.append(seg)
+
+    def _score(self, s: Setting, shared: _SharedFeatures, scope: str) -> float:
+        text = shared.text
+        cache = self._scores.get(s.name)
+        score = cache.get(scope, text) if cache is not None else None
+        if score is None:
+            model = getattr(s.scorer, "model", None)
+            if isinstance(model, LinearModel):  # the shipped checks: features extracted once per text
+                score = model.score_featurized(shared.features())
+            else:
+                score = s.scorer.score(text)  # type: ignore[union-attr]
+            if cache is not None:
+                cache.put(scope, text, score)
+        return score
 
     # --- response ------------------------------------------------------------------------------------
     def policy_score(self, name: str, text: str) -> float | None:

@@ -26,6 +26,24 @@ PSEUDONYM = re.compile(
     r"(?P<close>\s?>|\]|\}|&gt;|\\u003[eE])?",
     re.IGNORECASE,
 )
+# Where a pseudonym's number may start (a separator, then a digit), and a label spelling that ends there.
+_NUMBER_START = re.compile(r"[_ -]\d")
+_LABEL_BEFORE = re.compile(rf"(?:{_LABEL_ALTS})\Z", re.IGNORECASE)
+_LONGEST_LABEL = max(len(lab) for lab in LABELS)
+
+
+def may_hold_pseudonym(text: str) -> bool:
+    """False only when ``PSEUDONYM`` cannot match ``text``: every match has a label spelling, then a
+    separator and a digit. A few C-speed searches instead of the full pattern at every position (a
+    tenth of its time on ordinary prose)."""
+    for m in _NUMBER_START.finditer(text):
+        end = m.start()
+        # every label ends with a letter: most numbers ("+1 415 555", "88-4417") are ruled out here
+        if end and text[end - 1].isalpha() and _LABEL_BEFORE.search(text, max(0, end - _LONGEST_LABEL), end):
+            return True
+    return False
+
+
 # Exactly what the vault writes (any action): never reported as PII when text is scanned again.
 WRITTEN = re.compile(r"<(?:" + "|".join(LABELS) + r")(?:_\d{1,6}|:[0-9a-f]{10})?>")
 

@@ -87,7 +87,7 @@ class Vault:
 
     def _reserve_existing(self, text: str) -> None:
         """Placeholder-looking strings already in the input must not be issued (nor restored) as ours."""
-        if "_" not in text and " " not in text and "-" not in text:
+        if not placeholders.may_hold_pseudonym(text):
             return
         for match in placeholders.PSEUDONYM.finditer(text):
             key = placeholders.canonical_key(match)
@@ -105,7 +105,7 @@ class Vault:
         return self._restore(text, _json_escape)
 
     def _restore(self, text: str, encode: Callable[[str], str]) -> str:
-        if not self._by_key or not text:
+        if not self._by_key or not text or not placeholders.may_hold_pseudonym(text):
             return text
 
         def sub(match: re.Match[str]) -> str:

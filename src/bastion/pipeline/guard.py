@@ -36,6 +36,7 @@ from bastion.guard.stream import ResponseChecker
 from bastion.guard.verdicts import ContentFiltered, GuardRun
 from bastion.policy.response import StreamGuard, guard_events
 from bastion.sse import SseEvent
+from bastion.textcache import scope_of
 
 log = logging.getLogger("bastion.guard")
 JUDGE_CALL = "guard_judge_call"
@@ -57,7 +58,9 @@ class GuardScanStage:
             return
         run = ctx.guard = GuardRun()
         if self.guard.on_request:
-            self.guard.scan_request(ctx.api.request_segments(ctx.body), run)
+            who = ctx.principal
+            scope = scope_of(who.team_id, who.team, who.key_id) if who is not None else ""
+            self.guard.scan_request(ctx.api.request_segments(ctx.body), run, scope)
 
 
 class GuardStage:

@@ -25,6 +25,7 @@ from bastion.pii.settings import Action
 from bastion.pipeline.offload import scan
 from bastion.pipeline.pii_variants import PiiVariants, destination_maps
 from bastion.routing.constraints import constrain
+from bastion.textcache import scope_of
 
 
 class PiiBlocked(BadRequest):
@@ -105,11 +106,13 @@ class PiiStage:
         """Detects and rewrites every segment in place; the vault, or None when nothing was found."""
         assert self.engine is not None
         vault: Vault | None = None
+        who = ctx.principal
+        scope = scope_of(who.team_id, who.team, who.key_id) if who is not None else ""
         for seg in segs:
             text = seg.text
             spans = detected.get(text)
             if spans is None:
-                spans = detected[text] = self.engine.detect(text)
+                spans = detected[text] = self.engine.detect(text, scope)
             if not spans:
                 continue
             if vault is None:

@@ -2,8 +2,8 @@
 and show what they decide for a request (with the trace of every rule), without a running gateway.
 
 FILE is a gateway config (its `policies:` and `policy.path`) or a policy file/directory (`policies:` or a
-bare list of rules). The request file is a client body (`--api` names its API, default the OpenAI chat API), or an
-envelope: {"api": ..., "headers": {...}, "caller": {"team", "key", "user"}, "body": {...}}.
+bare list of rules). The request file is a client body (`--api` names its API, default the OpenAI chat API),
+or an envelope: {"api": ..., "headers": {...}, "caller": {"team", "key", "user"}, "body": {...}}.
 """
 
 from __future__ import annotations

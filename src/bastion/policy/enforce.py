@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from bastion.config.policy import PolicySettings
-from bastion.context import RequestContext
+from bastion.context import Principal, RequestContext
 from bastion.errors import PolicyDenied
 from bastion.policy import transform
 from bastion.policy.compiled import CompiledSet
 from bastion.policy.decision import Decision
 from bastion.policy.facts import Facts
+from bastion.textcache import scope_of
 
 EngineFactory = Callable[[], Any]  # -> a PII engine (with .detect) or None
 
@@ -99,8 +101,15 @@ class RequestEnforcer:
             messages=_count(body, "messages") or _count(body, "input"),
             use_case=headers.get(self.settings.use_case_header),
             app=headers.get(self.settings.app_header),
-            detect=self.detector() if active.needs_pii else None,
+            detect=self._scoped_detector(p) if active.needs_pii else None,
         )
+
+    def _scoped_detector(self, p: Principal | None) -> Callable[[str], list[Any]] | None:
+        """The PII engine's `detect` in the caller's cache scope (`bastion.textcache`)."""
+        detect = self.detector()
+        if detect is None or p is None:
+            return detect
+        return partial(self._engine.detect, scope=scope_of(p.team_id, p.team, p.key_id))
 
     def enforce(self, ctx: RequestContext) -> None:
         active: CompiledSet = self.runtime.active

@@ -29,6 +29,7 @@ from bastion.policy.factory import build_policy
 from bastion.providers import build_adapters
 from bastion.routing.resilience import Resilience
 from bastion.server import handlers
+from bastion.server.drain import InFlight
 from bastion.server.state import STATE, GatewayState
 from bastion.shadow.runtime import ShadowRuntime
 from bastion.shadow.signals import ShadowSignalStage
@@ -93,6 +94,7 @@ def build_state(config: Config) -> GatewayState:
         reviews=reviews,
         shadow=shadow,
         observability=observability,
+        inflight=InFlight(config.server.drain_seconds),
     )
 
 

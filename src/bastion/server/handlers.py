@@ -88,14 +88,21 @@ async def _serve(request: web.Request, api: ClientApi) -> web.StreamResponse:
     try:
         ctx.annotations["raw_body"] = await _read_body(request, state.config.server.max_body_bytes)
         await state.pipeline.run(ctx)
-        return await respond(request, ctx, state.config.server, state.pipeline.seal)
+        return await respond(
+            request, ctx, state.config.server, state.pipeline.seal, claim_cut=state.inflight.claim_cut
+        )
     except GatewayError as err:
         ctx.error = err
         state.pipeline.seal(ctx)
         return error_response(err, ctx.api, rid, ctx)
     except asyncio.CancelledError:
-        ctx.annotations["client_cancelled"] = True
-        raise
+        cut = state.inflight.claim_cut()  # the drain's deadline (`bastion.server.drain`), or the client left
+        if cut is None:
+            ctx.annotations["client_cancelled"] = True
+            raise
+        ctx.error = cut
+        state.pipeline.seal(ctx)
+        return error_response(cut, ctx.api, rid, ctx)
     finally:
         ctx.ended_ns = time.perf_counter_ns()
         await state.pipeline.finish(ctx)
@@ -131,6 +138,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     state: GatewayState = request.app[STATE]
+    if state.draining:  # shutting down: take this instance out of rotation at once, nothing else to ask
+        return web.json_response({"status": "draining", "in_flight": len(state.inflight)}, status=503)
     storage_ok = await state.storage.ping()
     ok = state.ready and storage_ok
     body: dict[str, object] = {"status": "ready" if ok else "not ready", "config": state.ready,
@@ -147,6 +156,16 @@ async def readyz(request: web.Request) -> web.Response:
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Unknown routes and unexpected failures still answer in the provider's error shape."""
     started = time.perf_counter_ns()
+    state = request.app.get(STATE)
+    task = state.inflight.enter() if state is not None else None  # what a drain waits for
+    try:
+        return await _handle(request, handler, started)
+    finally:
+        if state is not None:
+            state.inflight.leave(task)
+
+
+async def _handle(request: web.Request, handler: Handler, started: int) -> web.StreamResponse:
     api = registry.for_path(request.path)
     try:
         return _stamp(request, await handler(request), started)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from bastion.config.schema import ServerSettings
 from bastion.context import RequestContext
+from bastion.errors import GatewayError
 from bastion.pipeline.relay import RelayEvents
 from bastion.sse import SseEvent
 
@@ -37,14 +39,26 @@ def _no_seal(ctx: RequestContext) -> None:
     return None
 
 
+def _never_cut() -> GatewayError | None:
+    return None
+
+
+ClaimCut = Callable[[], GatewayError | None]
+
+
 async def respond(
     request: web.Request,
     ctx: RequestContext,
     settings: ServerSettings,
     seal: Callable[[RequestContext], None] = _no_seal,
+    *,
+    claim_cut: ClaimCut = _never_cut,
 ) -> web.StreamResponse:
     """`seal(ctx)` runs right before the last bytes go out: before the body is handed over, or before a
-    stream's terminal event(s) (`[DONE]`, `message_stop`, `response.completed`, ...) are written."""
+    stream's terminal event(s) (`[DONE]`, `message_stop`, `response.completed`, ...) are written.
+
+    A stream cancelled mid-way is either the client leaving (re-raised) or the graceful drain's deadline
+    (`claim_cut()` returns the error): the client then gets the API's error event, and the stream ends."""
     if ctx.events is None:
         body = ctx.response_raw if ctx.response_raw is not None else orjson.dumps(ctx.response)
         seal(ctx)
@@ -53,7 +67,7 @@ async def respond(
         )
     events = ctx.events
     if type(events) is RelayEvents:  # nothing wraps the relay: take its events batch by batch
-        return await _respond_batches(request, ctx, settings, seal, events)
+        return await _respond_batches(request, ctx, settings, seal, events, claim_cut=claim_cut)
     try:
         # the first event is awaited before any byte is sent, so an early failure is still a clean HTTP error
         t0 = time.perf_counter_ns()
@@ -65,6 +79,10 @@ async def respond(
             await _finish_stream(resp, ctx, seal, held)
         except ConnectionResetError:
             ctx.annotations["client_cancelled"] = True
+        except asyncio.CancelledError:
+            if (cut := claim_cut()) is None:
+                raise
+            await _end_cut(resp, ctx, cut)
         return resp
     finally:
         await events.aclose()  # type: ignore[attr-defined]
@@ -100,6 +118,8 @@ async def _respond_batches(
     settings: ServerSettings,
     seal: Callable[[RequestContext], None],
     events: RelayEvents,
+    *,
+    claim_cut: ClaimCut,
 ) -> web.StreamResponse:
     """`respond` for a stream straight from the relay: each batch of events that arrived together is
     written with one write as soon as it is there (runs the relay passed on as bytes as they are); the
@@ -132,9 +152,22 @@ async def _respond_batches(
             await _finish_stream(resp, ctx, seal, held)
         except ConnectionResetError:
             ctx.annotations["client_cancelled"] = True
+        except asyncio.CancelledError:
+            if (cut := claim_cut()) is None:
+                raise
+            await _end_cut(resp, ctx, cut)
         return resp
     finally:
         await events.aclose()
+
+
+async def _end_cut(resp: web.StreamResponse, ctx: RequestContext, err: GatewayError) -> None:
+    """The drain's deadline cut this stream: the client gets an error event, the record says why."""
+    ctx.error = err
+    try:
+        await resp.write_eof(ctx.api.error_event(err).encode())
+    except ConnectionResetError:
+        ctx.annotations["client_cancelled"] = True
 
 
 async def _relay(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +18,7 @@ from bastion.observability import Observability
 from bastion.pipeline import Pipeline
 from bastion.pipeline.route import ModelTable
 from bastion.policy.runtime import PolicyRuntime
+from bastion.server.drain import InFlight
 from bastion.storage import Storage
 from bastion.upstream import Upstream
 
@@ -32,6 +33,8 @@ class GatewayState:
     identity: Identity
     authenticator: IdentityAuthenticator
     ready: bool = False
+    draining: bool = False  # a shutdown signal came: /readyz answers 503 (`bastion.server.drain`)
+    inflight: InFlight = field(default_factory=InFlight)  # the requests being answered, for the drain
     admin_runner: web.AppRunner | None = None  # the separate /admin listener (config `admin:`), if any
     admin_port: int | None = None
     limiter: Limiter | None = None  # rate limits, budgets and cost (`bastion.limits`)

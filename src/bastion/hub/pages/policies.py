@@ -12,13 +12,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 import yaml
 
 from bastion.apis import registry
 from bastion.errors import GatewayError, Unprocessable
+from bastion.hub import queries
 from bastion.hub.actions import call_admin
 from bastion.hub.page import HubRequest, Page, get, post
+from bastion.hub.queries import Scope
 
 SHADOW_WINDOW = 86400  # shadow-mode hits are counted over the last day
 
@@ -31,25 +32,8 @@ async def _shadow_hits(hub: HubRequest) -> list[dict[str, Any]]:
     audit = hub.state.audit
     if audit is None:
         return []
-    storage = audit.store.storage
-    params = {"since": time.time() - SHADOW_WINDOW}
-    if storage.backend == "postgresql":
-        sql = (
-            "SELECT s ->> 'id' AS rule, s ->> 'action' AS action, count(*) AS n FROM audit_records r, "
-            "jsonb_array_elements((r.payload::jsonb) #> '{policy,shadow}') s WHERE r.kind = 'request' "
-            "AND r.ts >= :since AND r.payload LIKE '%\"shadow\":[%' "
-            "AND jsonb_typeof((r.payload::jsonb) #> '{policy,shadow}') = 'array' "
-            "GROUP BY 1, 2 ORDER BY n DESC"
-        )
-    else:
-        sql = (
-            "SELECT json_extract(s.value, '$.id') AS rule, json_extract(s.value, '$.action') AS action, "
-            "count(*) AS n FROM audit_records r, json_each(r.payload, '$.policy.shadow') s "
-            "WHERE r.kind = 'request' AND r.ts >= :since AND r.payload LIKE '%\"shadow\":[%' "
-            "GROUP BY 1, 2 ORDER BY n DESC"
-        )
-    async with storage.read() as conn:
-        return [dict(row._mapping) for row in await conn.execute(sa.text(sql), params)]
+    now = time.time()
+    return await queries.shadow_hits(audit.store.storage, Scope(now - SHADOW_WINDOW, now))
 
 
 async def _page(hub: HubRequest, **extra: Any) -> dict[str, Any]:

@@ -76,22 +76,32 @@ class Recognizer:
         return self.scan(text, lower)
 
     def scan(
-        self, text: str, lower: str | None = None, words: frozenset[str] | None = None
+        self,
+        text: str,
+        lower: str | None = None,
+        words: frozenset[str] | None = None,
+        present: frozenset[str] | None = None,
     ) -> Iterator[Span]:
         """The patterns' candidates. ``words``, when given, holds every lower-cased word token of ``text``
-        and lets patterns that declare ``Pattern.words`` be skipped when none of them occurs."""
+        and lets patterns that declare ``Pattern.words`` be skipped when none of them occurs. ``present``,
+        when given, holds every needle (``needles``, ``Pattern.needles``) that occurs in the lower-cased
+        text (the engine finds them all in one pass, ``bastion.pii.needles``)."""
         if self._prefilter is not None and self._prefilter.search(text) is None:
             return
         if self.needles:
-            lower = text.lower() if lower is None else lower
-            if not any(map(lower.__contains__, self.needles)):
-                return
-        present: set[str] | None = None  # which of the patterns' needles occur: each looked up once
+            if present is not None:
+                if present.isdisjoint(self.needles):
+                    return
+            else:
+                lower = text.lower() if lower is None else lower
+                if not any(map(lower.__contains__, self.needles)):
+                    return
+        # which of the patterns' needles occur: each looked up once (or given by the engine)
         for pattern, regex in self._compiled:
             if pattern.needles:
                 if present is None:
                     lower = text.lower() if lower is None else lower
-                    present = set(filter(lower.__contains__, self._pattern_needles))
+                    present = frozenset(filter(lower.__contains__, self._pattern_needles))
                 if present.isdisjoint(pattern.needles):
                     continue
             if words is not None:
@@ -116,10 +126,18 @@ class Recognizer:
                     pos = max(end, pos)
                     yield Span(start, end, self.label, min(score, 1.0))
 
-    def analyze_tokens(self, text: str, tokens: list[Token], lower: str | None = None) -> Iterator[Span]:
+    def analyze_tokens(
+        self, text: str, tokens: list[Token], lower: str | None = None, present: frozenset[str] | None = None
+    ) -> Iterator[Span]:
         """Same as :meth:`analyze`, given the engine's shared word tokens (word-based recognizers use them;
-        patterns with word gates are skipped when the tokens lack their words)."""
-        return self.scan(text, lower, token_words(tokens) if self._word_gated else None)
+        patterns with word gates are skipped when the tokens lack their words) and, optionally, the needles
+        present in the text (see :meth:`scan`)."""
+        return self.scan(text, lower, token_words(tokens) if self._word_gated else None, present)
+
+    @property
+    def all_needles(self) -> tuple[str, ...]:
+        """Every needle this recognizer or one of its patterns declares."""
+        return tuple(dict.fromkeys((*self.needles, *self._pattern_needles)))
 
     def validate(self, text: str, start: int, end: int, pattern: Pattern) -> float | None:
         """Return the candidate's score, or None to reject it. Default: pattern score plus context boost."""
