@@ -74,7 +74,8 @@ class RequestContext:
     body: dict[str, Any]
     headers: Mapping[str, str]
     client_ip: str | None = None
-    path_params: Mapping[str, str] = field(default_factory=dict)  # the route's (Gemini: model, method)
+    # the route's path parameters and the query parameters its API reads (Gemini: model, method, alt, key)
+    params: Mapping[str, str] = field(default_factory=dict)
     started_ns: int = field(default_factory=time.perf_counter_ns)
     started_at: float = field(default_factory=time.time)
     principal: Principal | None = None

@@ -138,7 +138,7 @@ class AnthropicMessages(ClientApi):
     flavor = "anthropic"
     operation = "chat"
     routes = ("/v1/messages",)
-    prefix = "/v1/messages"
+    prefixes = ("/v1/messages",)
     rewriter = Rewriter(_cap, _tools, _system)
     scanner = staticmethod(scan)
     count_chars = staticmethod(event_chars)

@@ -3,7 +3,7 @@
 An inbound API (OpenAI chat, Anthropic Messages, Gemini generateContent, ...) is a subclass of `ClientApi`
 in its own module, with one instance registered in `bastion.apis.registry`. It holds:
 
-    routes, prefix          the POST paths it is served on; error shape of unknown paths under `prefix`
+    routes, prefixes        the POST paths it is served on; unknown paths under `prefixes` get its errors
     wire, flavor, operation the body's wire format (a `bastion.translate` codec), error shape, and the
                             model-group operation it routes to (chat, embeddings, responses)
     check, call             request validation, and the model and stream flag of a checked request
@@ -115,7 +115,9 @@ class ClientApi:
     flavor: str = "openai"
     operation: str = "chat"
     routes: tuple[str, ...] = ()
-    prefix: str = ""  # unknown routes under this path prefix answer in this API's error shape
+    query_params: tuple[str, ...] = ()  # query parameters the API reads (into `ctx.params`)
+    models_route: str | None = None  # its own model list route (`GET`), if it has one
+    prefixes: tuple[str, ...] = ()  # unknown routes under these path prefixes answer in its error shape
     rewriter: Rewriter | None = None
     scanner: Scanner | None = None  # None: a same-format stream is parsed event by event
     terminator: SseEvent | None = None  # appended when a same-format stream finished without it
@@ -144,6 +146,10 @@ class ClientApi:
 
     def request_segments(self, body: Json) -> list[Segment]:
         return []
+
+    def array_stream(self, params: Mapping[str, str]) -> bool:
+        """Does a streamed answer go out as one JSON array of the stream's objects (not SSE)?"""
+        return False
 
     def response_segments(self, body: Json) -> list[Segment]:
         return []

@@ -1,5 +1,6 @@
 """Gemini's native API: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`
-(the model is in the path, the stream flag is the method), streamed as whole `GenerateContentResponse`
+(and the same under `/v1/`, where the google-genai SDK sends them by default). The model is in the path,
+the stream flag is the method; streamed as whole `GenerateContentResponse`
 objects, the last carrying `finishReason`; errors as `{"error": {"code", "message", "status"}}`."""
 
 from __future__ import annotations
@@ -167,8 +168,10 @@ class GeminiGenerate(ClientApi):
     wire = "gemini"
     flavor = "gemini"
     operation = "chat"
-    routes = ()  # served from the next stage of this work
-    prefix = "/v1beta/"
+    routes = tuple(f"/{v}/models/{{model:[^/]+}}:{{method:{GENERATE}|{STREAM}}}" for v in ("v1beta", "v1"))
+    query_params = ("alt", "key")  # `?alt=sse` streams as SSE; `?key=` carries the API key
+    models_route = "/v1beta/models"  # and `/v1/models` when the request carries `x-goog-api-key`
+    prefixes = ("/v1beta/", "/v1/models/")
     rewriter = Rewriter(_cap, _tools, _system)
 
     def check(self, body: Json) -> None:
@@ -186,6 +189,9 @@ class GeminiGenerate(ClientApi):
         if not model:
             raise BadRequest("the model is missing from the path", param="model")
         return model, params.get("method") == STREAM
+
+    def array_stream(self, params: Mapping[str, str]) -> bool:
+        return params.get("method") == STREAM and params.get("alt") != "sse"
 
     def request_segments(self, body: Json) -> list[Segment]:
         return list(_request_segments(body))

@@ -172,7 +172,7 @@ class OpenAIChat(ClientApi):
     flavor = "openai"
     operation = "chat"
     routes = ("/v1/chat/completions",)
-    prefix = "/v1/chat/"
+    prefixes = ("/v1/chat/",)
     rewriter = Rewriter(_cap, _tools, _system)
     scanner = staticmethod(scan)
     terminator = DONE

@@ -12,7 +12,7 @@ class OpenAIEmbeddings(ClientApi):
     flavor = "openai"
     operation = "embeddings"
     routes = ("/v1/embeddings",)
-    prefix = "/v1/embeddings"
+    prefixes = ("/v1/embeddings",)
 
     def check_fields(self, body: Json) -> None:
         require(body, "input", (str, list), "a string or an array")

@@ -135,7 +135,7 @@ class OpenAIResponses(ClientApi):
     flavor = "openai"
     operation = "responses"
     routes = ("/v1/responses",)
-    prefix = "/v1/responses"
+    prefixes = ("/v1/responses",)
     rewriter = Rewriter(_cap, _tools, _system)
 
     def check_fields(self, body: Json) -> None:

@@ -47,6 +47,6 @@ def for_wire(wire: str) -> ClientApi:
 def for_path(path: str) -> ClientApi:
     """The API whose routes `path` falls under (its error shape), else the default."""
     for api in APIS.values():
-        if api.prefix and path.startswith(api.prefix):
+        if path.startswith(api.prefixes):
             return api
     return DEFAULT

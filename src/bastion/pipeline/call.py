@@ -73,7 +73,7 @@ class CallStage:
             return embeddings_body(source, adapter.wire, model)
         if ctx.api.operation == "responses":
             return {**source, "model": model}
-        body = translate_request(self.codecs, source, ctx.api.wire, adapter.wire, model)
+        body = translate_request(self.codecs, source, ctx.api.wire, adapter.wire, model, stream=ctx.stream)
         return adapter.prepare(ctx.api.operation, body, model)
 
     async def _attempt(self, ctx: RequestContext, target: Target) -> None:

@@ -24,4 +24,4 @@ class DecodeStage:
             raise BadRequest("the request body must be a JSON object")
         ctx.api.check(body)
         ctx.body = body
-        ctx.model, ctx.stream = ctx.api.call(body, ctx.path_params)
+        ctx.model, ctx.stream = ctx.api.call(body, ctx.params)

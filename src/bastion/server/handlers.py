@@ -82,9 +82,8 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
 async def _serve(request: web.Request, api: ClientApi) -> web.StreamResponse:
     state: GatewayState = request.app[STATE]
     rid = _request_id(request)
-    ctx = RequestContext(
-        rid, api, {}, request.headers, client_ip=request.remote, path_params=request.match_info
-    )
+    params = _params(request, api)
+    ctx = RequestContext(rid, api, {}, request.headers, client_ip=request.remote, params=params)
     try:
         ctx.annotations["raw_body"] = await _read_body(request, state.config.server.max_body_bytes)
         await state.pipeline.run(ctx)
@@ -108,6 +107,15 @@ async def _serve(request: web.Request, api: ClientApi) -> web.StreamResponse:
         await state.pipeline.finish(ctx)
 
 
+def _params(request: web.Request, api: ClientApi) -> dict[str, str]:
+    """The route's path parameters and the query parameters `api` reads."""
+    params = dict(request.match_info)
+    if api.query_params:
+        query = request.query
+        params.update((name, query[name]) for name in api.query_params if name in query)
+    return params
+
+
 def _api(api: ClientApi) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         return await _serve(request, api)
@@ -117,10 +125,30 @@ def _api(api: ClientApi) -> Handler:
 
 
 async def models(request: web.Request) -> web.Response:
+    """`GET /v1/models`: OpenAI's shape; Anthropic's when the request carries `anthropic-version`, Gemini's
+    when it carries a Gemini key (`x-goog-api-key` or `?key=`)."""
+    headers = request.headers
+    if "anthropic-version" in headers:
+        api = registry.get("anthropic.messages")
+    elif "x-goog-api-key" in headers or "key" in request.query:
+        api = registry.get("gemini.generate")
+    else:
+        api = registry.DEFAULT
+    return await _models(request, api)
+
+
+def _models_of(api: ClientApi) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await _models(request, api)
+
+    return handler
+
+
+async def _models(request: web.Request, api: ClientApi) -> web.Response:
+    """The model names the caller's key may use, in `api`'s shape."""
     state: GatewayState = request.app[STATE]
     rid = _request_id(request)
-    api = registry.get("anthropic.messages" if "anthropic-version" in request.headers else "openai.chat")
-    ctx = RequestContext(rid, api, {}, request.headers)
+    ctx = RequestContext(rid, api, {}, request.headers, params=_params(request, api))
     try:
         await next(s for s in state.pipeline.stages if s.name == "authenticate").run(ctx)
     except GatewayError as err:
@@ -196,3 +224,5 @@ def add_routes(app: web.Application) -> None:
     for api in registry.APIS.values():
         for path in api.routes:
             app.router.add_post(path, _api(api))
+        if api.models_route:
+            app.router.add_get(api.models_route, _models_of(api))

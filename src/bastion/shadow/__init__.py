@@ -1,1 +1,2 @@
-"""Shadow AI discovery: provider-shaped traffic seen in proxy and DNS logs and at the gateway (docs/shadow-ai.md)."""
+"""Shadow AI discovery: provider-shaped traffic seen in proxy and DNS logs and at the gateway
+(docs/shadow-ai.md)."""
