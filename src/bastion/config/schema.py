@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from bastion.config.audit import AuditConfig
 from bastion.config.cache import CacheConfig
@@ -185,6 +185,17 @@ class Config(Strict):
     log_format: Literal["json", "text"] = Field("text", description="the per-request access line")
     access_log: bool = Field(True, description="one line per request on the bastion.access logger")
     hub: HubSettings = Field(default_factory=HubSettings)  # the web console (docs/hub.md)
+    _source: str | None = PrivateAttr(None)  # the file read (`load_config`); a reload reads it again
+
+    @property
+    def source_path(self) -> str | None:
+        """The config file this config was read from (None: built in, or from data)."""
+        return self._source
+
+    def from_file(self, path: str) -> Config:
+        """This config, remembering the file it came from."""
+        self._source = path
+        return self
 
     @field_validator("database_url")
     @classmethod

@@ -74,6 +74,10 @@ class Limiter:
         self._last_warning = 0.0
 
     # --- planning --------------------------------------------------------------------------------
+    def models_changed(self) -> None:
+        """The model table changed (runtime config): prices are looked up again."""
+        self._reserve_price = {}
+
     def reserve_price(self, operation: str, model: str) -> Price | None:
         """The dearest known price among the model's deployments (None: no deployment has a price)."""
         key = (operation, model)

@@ -122,3 +122,15 @@ class PiiStage:
             if new_text != text:
                 seg.set(new_text)
         return vault
+
+
+class LiveDetector:
+    """The PII engine in force, for what is built once yet scans text too (content checks, policy `pii:`
+    conditions): a runtime config change gives the PII stage a new engine, and this follows it."""
+
+    def __init__(self, stage: PiiStage) -> None:
+        self.stage = stage
+
+    def detect(self, text: str) -> list[Any]:
+        engine = self.stage.engine
+        return engine.detect(text) if engine is not None else []
