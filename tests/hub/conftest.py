@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from fakes import Fakes
 from harness import ADMIN_KEY, Gateway, free_port, fresh_pg_database, gateway_config
@@ -37,7 +38,9 @@ def hub_config(fakes: Fakes, db: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def hub_gateway(fakes: Fakes, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     db = tmp_path_factory.mktemp("hub") / "bastion.db"
-    gw = Gateway.start(hub_config(fakes, db))
+    config = hub_config(fakes, db)
+    (db.parent / "bastion.yaml").write_text(yaml.safe_dump(config))  # for the CLI (`bastion usage`)
+    gw = Gateway.start(config)
     yield gw
     gw.stop()
 
