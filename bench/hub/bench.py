@@ -1,9 +1,13 @@
 """Hub page server time with a large audit trail: fills a database with N request records (default
 100,000, spread over the last 7 days, shaped like real ones: cost, PII, policy, route), starts the gateway on
 it, signs in and times every page (median and p95 of --repeats loads, measured at the client on 127.0.0.1,
-so it includes rendering and one local HTTP round trip).
+so it includes rendering and one local HTTP round trip) and counts the SQL statements one load runs.
 
-    .venv/bin/python bench/hub/bench.py [--records 100000] [--repeats 10]
+`--dense` is the worst case for the 24-hour figures: every record in the last 23 hours, and every record
+with a shadow-mode rule hit (the Policies page counts them). On PostgreSQL the table is ANALYZEd after the
+fill, as autovacuum would do on a live install (planner statistics; see bench/RESULTS.md).
+
+    .venv/bin/python bench/hub/bench.py [--records 100000] [--repeats 10] [--dense]
                                         [--postgres postgresql://postgres@127.0.0.1:5432/<scratch db>]
 """
 
@@ -20,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from bastion.audit import Audit
 from bastion.config import parse_config
@@ -30,11 +36,13 @@ TEAMS = ("payments", "support", "research", "legal", "marketing")
 MODELS = ("gpt-4o", "gpt-4o-mini", "claude-sonnet", "gemini-flash")
 
 
-def record(i: int, now: float, span: float) -> dict[str, Any]:
-    ts = now - span + span * i / RECORDS[0]
+def record(i: int, n: int, now: float, span: float, shadow_every: int) -> dict[str, Any]:
+    """The i-th of n records spread over the `span` seconds before `now`."""
+    ts = now - span + span * i / n
     team = TEAMS[i % len(TEAMS)]
     denied = i % 23 == 0
-    shadow = {"shadow": [{"id": "try-flag", "action": "flag", "mode": "shadow"}]} if i % 9 == 0 else {}
+    hit = {"id": "try-flag", "action": "flag", "mode": "shadow"}
+    shadow = {"shadow": [hit]} if i % shadow_every == 0 else {}
     rec: dict[str, Any] = {
         "id": f"{int(ts * 1e9):016x}{os.urandom(8).hex()}",
         "kind": "request",
@@ -88,10 +96,7 @@ def record(i: int, now: float, span: float) -> dict[str, Any]:
     return rec
 
 
-RECORDS = [100_000]
-
-
-async def fill(config: Any, n: int) -> None:
+async def fill(config: Any, n: int, dense: bool) -> None:
     from bastion.storage import open_storage
 
     storage = open_storage(config.database_url)
@@ -100,18 +105,34 @@ async def fill(config: Any, n: int) -> None:
     now = time.time()
     started = time.perf_counter()
     batch: list[dict[str, Any]] = []
+    span, shadow_every = (23 * 3600, 1) if dense else (7 * 86400 - 60, 9)
     for i in range(n):
-        batch.append(record(i, now, 7 * 86400 - 60))
+        batch.append(record(i, n, now, span, shadow_every))
         if len(batch) == 5000:
             await audit.store.append(batch)
             batch = []
     if batch:
         await audit.store.append(batch)
     print(f"filled {n:,} records in {time.perf_counter() - started:.1f} s")
+    if storage.backend == "postgresql":
+        async with storage.write() as conn:
+            await conn.execute(sa.text("ANALYZE"))
     await storage.close()
 
 
-async def time_pages(config: Any, repeats: int) -> list[tuple[str, float, float]]:
+class Statements:
+    """Counts the SQL statements every engine in this process runs."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        sa.event.listen(Engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args: Any) -> None:
+        self.n += 1
+
+
+async def time_pages(config: Any, repeats: int) -> list[tuple[str, float, float, float]]:
+    counter = Statements()
     runner, port = await start_site(config, "127.0.0.1", 0)
     base = f"http://127.0.0.1:{port}"
     out = []
@@ -129,6 +150,10 @@ async def time_pages(config: Any, repeats: int) -> list[tuple[str, float, float]
                 "/hub/requests",
                 "/hub/requests?decision=denied",
                 "/hub/requests?pii=EMAIL&team=legal",
+                "/hub/requests?pii=PHONE",
+                "/hub/requests?rule=no-secrets",
+                "/hub/requests?rule=never-matched",
+                "/hub/requests?flagged=1",
                 f"/hub/requests/{rid}",
                 "/hub/keys",
                 "/hub/teams",
@@ -140,14 +165,16 @@ async def time_pages(config: Any, repeats: int) -> list[tuple[str, float, float]
             ]
             for path in paths:
                 times = []
+                counter.n = 0
                 for _ in range(repeats + 1):
                     t0 = time.perf_counter()
                     r = await http.get(path)
                     times.append((time.perf_counter() - t0) * 1000)
                     assert r.status_code == 200, (path, r.status_code, r.text[:300])
+                statements = counter.n / (repeats + 1)
                 times = sorted(times[1:])  # the first load warms caches
                 p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-                out.append((path, statistics.median(times), p95))
+                out.append((path, statistics.median(times), p95, statements))
     finally:
         await runner.cleanup()
     return out
@@ -158,8 +185,8 @@ async def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--postgres", default=None)
+    parser.add_argument("--dense", action="store_true", help="all records in 23 h, all with a shadow hit")
     args = parser.parse_args()
-    RECORDS[0] = args.records
     with tempfile.TemporaryDirectory() as tmp:
         url = args.postgres or f"sqlite:///{Path(tmp) / 'bench.db'}"
         config = parse_config({
@@ -167,12 +194,13 @@ async def main() -> None:
             "providers": [{"name": "demo", "type": "demo"}], "models": [{"name": "demo", "provider": "demo",
                                                                           "model": "echo"}],
         }, env={})  # fmt: skip
-        await fill(config, args.records)
+        await fill(config, args.records, args.dense)
         backend = "PostgreSQL" if args.postgres else "SQLite"
-        print(f"\n{backend}, {args.records:,} records: page server time (ms)\n")
-        print("| page | median | p95 |\n|---|---|---|")
-        for path, median, p95 in await time_pages(config, args.repeats):
-            print(f"| `{path}` | {median:.1f} | {p95:.1f} |")
+        spread = "in the last 23 h, every one with a shadow hit" if args.dense else "over 7 days"
+        print(f"\n{backend}, {args.records:,} records {spread}: page server time (ms)\n")
+        print("| page | median | p95 | SQL statements per load |\n|---|---|---|---|")
+        for path, median, p95, statements in await time_pages(config, args.repeats):
+            print(f"| `{path}` | {median:.1f} | {p95:.1f} | {statements:.0f} |")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ Playwright, and helpers to sign in. Screenshots go to tests/hub/artifacts/ (giti
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from fakes import Fakes
-from harness import ADMIN_KEY, Gateway, free_port, gateway_config
+from harness import ADMIN_KEY, Gateway, free_port, fresh_pg_database, gateway_config
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -36,7 +38,9 @@ def hub_config(fakes: Fakes, db: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def hub_gateway(fakes: Fakes, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     db = tmp_path_factory.mktemp("hub") / "bastion.db"
-    gw = Gateway.start(hub_config(fakes, db))
+    config = hub_config(fakes, db)
+    (db.parent / "bastion.yaml").write_text(yaml.safe_dump(config))  # for the CLI (`bastion usage`)
+    gw = Gateway.start(config)
     yield gw
     gw.stop()
 
@@ -91,3 +95,41 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "no CSRF token in the page"
     return found.group(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/hub.db"
+        return
+    with fresh_pg_database("bastion_hub") as url:
+        yield url
+
+
+def request_record(i: int, ts: float) -> dict[str, Any]:
+    """Request records of every shape the usage report distinguishes (i picks the shape)."""
+    rec: dict[str, Any] = {
+        "id": os.urandom(16).hex(), "kind": "request", "request_id": f"q-{i}", "ts_start": ts,
+        "team": ("alpha", "beta", None)[i % 3], "key_id": f"key_{i % 4}", "model": ("m1", "m2")[i % 2],
+        "provider": "p" if i % 7 else None, "status": 200, "decision": "allowed",
+        "overhead_ms": float(i % 11),
+    }  # fmt: skip
+    if i % 5 == 0:
+        rec.update(status=403, decision="denied", error="PermissionDenied", error_code="policy_denied")
+    elif i % 5 == 1:
+        rec["cost"] = {"usd": 0.001 * i, "input_tokens": i, "output_tokens": 2 * i}
+    elif i % 5 == 2:
+        rec["cost"] = {"usd": None, "input_tokens": 3}  # no price: unknown, never $0
+    else:
+        rec.update(tokens_in=5, tokens_out=6)
+    if i % 4 == 0:
+        rec["pii"] = {"EMAIL": {"pseudonymize": 2}, "PHONE": {"allow": 1, "mask": 1}}
+    policy: dict[str, Any] = {"version": 1, "action": "none", "matched": []}
+    if i % 5 == 0:
+        policy.update(action="deny", matched=[{"id": "no-secrets", "action": "deny", "mode": "enforce"}])
+    elif i % 8 == 3:
+        policy.update(flagged=True, matched=[{"id": "flag-invoice", "action": "flag", "mode": "enforce"}])
+    if i % 6 == 0:
+        policy["shadow"] = [{"id": "try-" + ("a", "b")[i % 4 == 0], "action": "deny", "mode": "shadow"}]
+    rec["policy"] = policy
+    return rec

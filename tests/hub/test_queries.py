@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,39 +15,9 @@ from bastion.cost.usage import usage_report
 from bastion.hub import queries
 from bastion.hub.queries import Scope
 from bastion.storage import open_storage
-from harness import fresh_pg_database
+from hub.conftest import request_record
 
 NOW = time.time()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/hub.db"
-        return
-    with fresh_pg_database("bastion_hub") as url:
-        yield url
-
-
-def record(i: int) -> dict[str, Any]:
-    """Request records of every shape the usage report distinguishes."""
-    rec: dict[str, Any] = {
-        "id": os.urandom(16).hex(), "kind": "request", "request_id": f"q-{i}", "ts_start": NOW - 3000 + i,
-        "team": ("alpha", "beta", None)[i % 3], "key_id": f"key_{i % 4}", "model": ("m1", "m2")[i % 2],
-        "provider": "p" if i % 7 else None, "status": 200, "decision": "allowed",
-        "overhead_ms": float(i % 11),
-    }  # fmt: skip
-    if i % 5 == 0:
-        rec.update(status=403, decision="denied", error="PermissionDenied", error_code="policy_denied")
-    elif i % 5 == 1:
-        rec["cost"] = {"usd": 0.001 * i, "input_tokens": i, "output_tokens": 2 * i}
-    elif i % 5 == 2:
-        rec["cost"] = {"usd": None, "input_tokens": 3}  # no price: unknown, never $0
-    else:
-        rec.update(tokens_in=5, tokens_out=6)
-    if i % 4 == 0:
-        rec["pii"] = {"EMAIL": {"pseudonymize": 2}, "PHONE": {"allow": 1, "mask": 1}}
-    return rec
 
 
 async def test_aggregates_equal_usage_report(db_url: str, tmp_path: Path) -> None:
@@ -62,7 +29,7 @@ async def test_aggregates_equal_usage_report(db_url: str, tmp_path: Path) -> Non
         audit = Audit(config, storage)
         await audit.start()
         for i in range(60):
-            audit.writer.submit(record(i))
+            audit.writer.submit(request_record(i, NOW - 3000 + i))
         await audit.stop()
         scope = Scope(NOW - 3600, NOW + 1)
         totals = await queries.totals(storage, scope)

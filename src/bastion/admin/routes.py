@@ -21,6 +21,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from bastion.admin import models as m
+from bastion.admin.live import LIVE_ROUTES
 from bastion.admin.raw import RawBody
 from bastion.audit.admin import AUDIT_ROUTES, record_change, state_before
 from bastion.compliance.admin import COMPLIANCE_ROUTES
@@ -47,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"policies:read", "policies:write", "usage:read"}
         | {"compliance:read", "use_cases:read", "use_cases:write", "reviews:read", "reviews:decide"}
         | {"policies:read", "policies:write", "usage:read", "shadow:read", "shadow:write"}
+        | {"config:write"}
     ),
     "team-admin": frozenset({"teams:read", "keys:read", "keys:write", "whoami", "usage:read"}),
     "auditor": frozenset(
@@ -314,11 +316,18 @@ async def whoami(request: web.Request, p: Principal, _body: None) -> tuple[int, 
 
 class ConfigView(BaseModel):
     config: dict[str, Any]
+    version: int = 0  # the runtime config version in force (`bastion.liveconfig`)
+    last_error: str | None = None  # the last stored version this worker could not apply
 
 
 async def config_view(request: web.Request, p: Principal, _body: None) -> tuple[int, BaseModel]:
-    """The running config, secrets masked."""
-    return 200, ConfigView(config=public_config(_state(request).config))
+    """The running config (runtime changes included), secrets masked."""
+    state = _state(request)
+    live = state.live
+    if live is None:
+        return 200, ConfigView(config=public_config(state.config))
+    view = ConfigView(config=public_config(live.current), version=live.version, last_error=live.last_error)
+    return 200, view
 
 
 ROUTES: tuple[Route, ...] = (
@@ -362,6 +371,7 @@ ROUTES: tuple[Route, ...] = (
     *(Route(*spec) for spec in COST_ROUTES),
     *(Route(*spec) for spec in COMPLIANCE_ROUTES),
     *(Route(*spec) for spec in SHADOW_ROUTES),
+    *(Route(*spec) for spec in LIVE_ROUTES),
 )
 
 

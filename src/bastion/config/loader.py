@@ -42,8 +42,20 @@ def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
     tree = interpolate(data, os.environ if env is None else env, "", missing)
     errors = [str(m) for m in missing]
     try:
-        config = Config.model_validate(tree)
+        config = validate_tree(tree)
+    except ConfigError as exc:
+        raise ConfigError(errors + exc.errors) from None
+    if errors:
+        raise ConfigError(errors)
+    return config
+
+
+def validate_tree(tree: Mapping[str, Any]) -> Config:
+    """Validate a config tree as it is (no `${VAR}` interpolation); ConfigError names every field path."""
+    try:
+        return Config.model_validate(tree)
     except ValidationError as exc:
+        errors = []
         for e in exc.errors():
             loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             msg = e["msg"].removeprefix("Value error, ")
@@ -51,9 +63,6 @@ def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
                 msg = "unknown key"
             errors.append(f"{_path(loc)}: {msg}")
         raise ConfigError(errors) from None
-    if errors:
-        raise ConfigError(errors)
-    return config
 
 
 def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
@@ -68,4 +77,4 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise ConfigError([f"{p}: invalid YAML{where}: {getattr(exc, 'problem', exc)}"]) from None
-    return parse_config(data, env)
+    return parse_config(data, env).from_file(str(p.resolve()))

@@ -243,6 +243,53 @@ async def pii_values(storage: Storage, scope: Scope) -> list[dict[str, Any]]:
         return [{"type": row.type, "values": int(row.n or 0)} for row in rows if row.n]
 
 
+async def shadow_hits(storage: Storage, scope: Scope) -> list[dict[str, Any]]:
+    """Shadow-mode rule hits (rule, action, n), most first: the hourly roll-up `hub_shadow` (migration
+    hub_0002) plus the window's edges read from the records' `policy.shadow` lists."""
+    h0, h1, edges = _split(scope)
+    params: dict[str, Any] = {}
+    team = ""
+    if scope.team is not None:
+        team, params["team"] = " AND r.team = :team", scope.team
+    parts = []
+    for i, (lo, hi) in enumerate(edges):
+        params[f"lo{i}"], params[f"hi{i}"] = lo if lo is not None else 0.0, hi if hi is not None else 1e13
+        where = f"r.kind = 'request' AND r.ts >= :lo{i} AND r.ts < :hi{i}{team}"
+        if storage.backend == "postgresql":
+            hits = "((r.payload::jsonb) #> '{policy,shadow}')"
+            parts.append(
+                "SELECT coalesce(s ->> 'id', '') AS rule, coalesce(s ->> 'action', '') AS action, 1 AS n "
+                f"FROM audit_records r, jsonb_array_elements(CASE WHEN jsonb_typeof({hits}) = 'array' "
+                f"THEN {hits} ELSE '[]' END) s WHERE {where} AND strpos(r.payload, '\"shadow\":[') > 0 "
+                "AND jsonb_typeof(s) = 'object'"
+            )
+        else:
+            parts.append(
+                "SELECT coalesce(json_extract(s.value, '$.id'), '') AS rule, "
+                "coalesce(json_extract(s.value, '$.action'), '') AS action, 1 AS n "
+                "FROM audit_records r, json_each(r.payload, '$.policy.shadow') s "
+                f"WHERE {where} AND instr(r.payload, '\"shadow\":[') > 0 AND s.type = 'object'"
+            )
+    if h0 is not None or h1 is not None or (scope.since is None and scope.until is None):
+        cond = ["1 = 1"]
+        if h0 is not None:
+            cond.append("hour >= :h0")
+            params["h0"] = h0
+        if h1 is not None:
+            cond.append("hour < :h1")
+            params["h1"] = h1
+        if scope.team is not None:
+            cond.append("team = :team")
+        parts.append(f"SELECT rule, action, n FROM hub_shadow WHERE {' AND '.join(cond)}")
+    sql = (
+        f"SELECT rule, action, SUM(n) AS n FROM ({' UNION ALL '.join(parts)}) x GROUP BY rule, action "
+        "ORDER BY n DESC, rule, action"
+    )
+    async with storage.read() as conn:
+        rows = await conn.execute(sa.text(sql), params)
+        return [{"rule": row.rule, "action": row.action, "n": int(row.n)} for row in rows if row.n]
+
+
 def aligned(since: float, until: float, step: int, team: str | None = None) -> Scope:
     """A chart's window with buckets on multiples of `step` (UTC), so roll-up hours fall in one bucket."""
     return Scope(since // step * step, until, team)

@@ -85,3 +85,22 @@ latency = sa.Table(
     sa.Column("n", sa.BigInteger),
 )
 DIMS, SUMS = _DIMS, _SUMS
+
+# Shadow-mode rule hits per hour (migration hub_0002), kept by the same triggers.
+shadow = sa.Table(
+    "hub_shadow",
+    metadata,
+    sa.Column("hour", sa.BigInteger, primary_key=True),
+    sa.Column("team", sa.String(200), primary_key=True),
+    sa.Column("rule", sa.String(200), primary_key=True),
+    sa.Column("action", sa.String(40), primary_key=True),
+    sa.Column("n", sa.BigInteger),
+)
+# What the Requests filters look for inside a record (migration hub_0002): `rule:<id>` (matched, enforced
+# or shadow), `flagged`, `pii:<TYPE>`; one row per (mark, record).
+marks = sa.Table(
+    "hub_marks",
+    metadata,
+    sa.Column("mark", sa.String(250), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+)

@@ -93,7 +93,7 @@ class SessionStore:
         ):
             await self.end(raw)
             return None
-        if now - row.last_seen > TOUCH_EVERY:
+        if now - row.last_seen > min(TOUCH_EVERY, self.idle_seconds / 4):  # a short idle limit: more often
             async with self.storage.write() as conn:
                 await conn.execute(
                     sa.update(sessions).where(sessions.c.id_hash == id_hash).values(last_seen=now)

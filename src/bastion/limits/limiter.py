@@ -74,6 +74,10 @@ class Limiter:
         self._last_warning = 0.0
 
     # --- planning --------------------------------------------------------------------------------
+    def models_changed(self) -> None:
+        """The model table changed (runtime config): prices are looked up again."""
+        self._reserve_price = {}
+
     def reserve_price(self, operation: str, model: str) -> Price | None:
         """The dearest known price among the model's deployments (None: no deployment has a price)."""
         key = (operation, model)
@@ -142,7 +146,7 @@ class Limiter:
         out_max = max_output_tokens(ctx.body, ctx.api, self.config.default_max_tokens)
         tokens = est_in + max_output_tokens(ctx.body, ctx.api, 0)  # what it asks for; settled later
         ticket = Ticket(plan, est_in, out_max)
-        price = self.reserve_price(ctx.operation, ctx.model)
+        price = self.reserve_price(ctx.api.operation, ctx.model)
         amount = nano((est_in * price.input + out_max * price.output) / 1e6) if price is not None else None
         key_who = f"key '{p.name}'"
         team_who = f"team '{p.team}'"

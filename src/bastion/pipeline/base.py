@@ -39,6 +39,11 @@ class Pipeline:
     __slots__ = ("_finishers", "_runners", "_sealers", "stages")
 
     def __init__(self, stages: Sequence[Stage]) -> None:
+        self.replace(stages)
+
+    def replace(self, stages: Sequence[Stage]) -> None:
+        """Use these stages from now on (a runtime config change). A request already running keeps the
+        tuple it iterates; the swap is a handful of assignments with no await between them."""
         self.stages = tuple(stages)
         # a stage whose `run` can never do anything in this configuration says so with `active = False`
         # (e.g. PII detection off): it is not awaited per request; its seal/finish still run

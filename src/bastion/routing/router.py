@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bastion.config.routing import GroupSettings
@@ -63,27 +63,39 @@ class Group:
 class Router:
     """Model name -> group, per operation; also answers /v1/models (`names`, `owner`)."""
 
+    config: Config
+    budget: RetryBudgetMeter
+    names: list[str]
+    owner: dict[str, str]
+    groups: dict[str, dict[str, Group]]
+
     def __init__(self, config: Config, prices: PriceTable | None = None, seed: int | None = None) -> None:
-        routing = config.routing
-        self.config = config
         self.rng = random.Random(seed)
         self.learner = Learner(self.rng)
-        self.budget = RetryBudgetMeter(routing.retry_budget)
         self.prices = prices or PriceTable.shipped()
         self.persistence: Persistence | None = None
         self.breakers: dict[str, Breaker] = {}
         self.stats: dict[str, TargetStats] = {}
-        own = self._entries(config)
+        self.prepare(config)()
+
+    def prepare(self, config: Config) -> Callable[[], None]:
+        """Builds the table of `config` aside (groups, targets, breakers: those of unchanged targets are
+        kept, with their state); the returned function swaps it in. A request keeps the group it planned
+        with, so a swap never disturbs one in flight."""
+        routing = config.routing
+        budget = self.budget if self._same_budget(config) else RetryBudgetMeter(routing.retry_budget)
+        breakers: dict[str, Breaker] = {}
+        stats: dict[str, TargetStats] = {}
+        own = self._entries(config, breakers, stats)
         names = list(dict.fromkeys(e.name for e in config.models))
         explicit = [n for n in routing.groups if n not in names]  # groups made only of fallbacks
-        self.names: list[str] = names + explicit
         providers = {p.name: p for p in config.providers}
-        self.owner: dict[str, str] = {e.name: providers[e.provider].type for e in config.models}
+        owner: dict[str, str] = {e.name: providers[e.provider].type for e in config.models}
         for name in explicit:
-            self.owner[name] = self.owner[routing.fallbacks(name)[0]]
-        self.groups: dict[str, dict[str, Group]] = {op: {} for op in OPERATIONS}
+            owner[name] = owner[routing.fallbacks(name)[0]]
+        groups: dict[str, dict[str, Group]] = {op: {} for op in OPERATIONS}
         for op in OPERATIONS:
-            for name in self.names:
+            for name in names + explicit:
                 tiers = [sorted(own[op].get(name, ()), key=_priority)]
                 seen = {s.label for s in tiers[0]}
                 for fb in routing.fallbacks(name):  # a deployment already in the group is not tried twice
@@ -93,9 +105,21 @@ class Router:
                 if any(tiers):
                     settings = routing.for_group(name)
                     env = StrategyEnv(name, settings, self.rng, self.learner)
-                    self.groups[op][name] = Group(name, tiers, settings, env)
+                    groups[op][name] = Group(name, tiers, settings, env)
 
-    def _entries(self, config: Config) -> dict[str, dict[str, list[TargetState]]]:
+        def commit() -> None:
+            self.config, self.budget, self.breakers, self.stats = config, budget, breakers, stats
+            self.names, self.owner, self.groups = names + explicit, owner, groups
+
+        return commit
+
+    def _same_budget(self, config: Config) -> bool:
+        old: Config | None = getattr(self, "config", None)
+        return old is not None and old.routing.retry_budget == config.routing.retry_budget
+
+    def _entries(
+        self, config: Config, breakers: dict[str, Breaker], stats: dict[str, TargetStats]
+    ) -> dict[str, dict[str, list[TargetState]]]:
         """Operation -> model name -> the state of each of its entries, in config order."""
         providers = {p.name: p for p in config.providers}
         own: dict[str, dict[str, list[TargetState]]] = {op: {} for op in OPERATIONS}
@@ -107,11 +131,13 @@ class Router:
                 provider = provider.model_copy(update={"timeouts": timeouts})
             target = Target(entry, provider)
             label = target.label
-            if label not in self.breakers:
-                self.breakers[label] = Breaker(config.routing.for_group(entry.name).breaker)
-                self.stats[label] = TargetStats()
+            if label not in breakers:
+                settings = config.routing.for_group(entry.name).breaker
+                old = self.breakers.get(label)
+                breakers[label] = old if old is not None and old.settings == settings else Breaker(settings)
+                stats[label] = self.stats.get(label) or TargetStats()
             price = self.prices.for_target(entry, provider)
-            state = TargetState(target, i, self.breakers[label], self.stats[label], price)
+            state = TargetState(target, i, breakers[label], stats[label], price)
             for mode in entry.modes:
                 own[mode].setdefault(entry.name, []).append(state)
         return own
@@ -131,10 +157,10 @@ class Router:
 
     # ---- planning ------------------------------------------------------------------------------------
     def plan(self, ctx: RequestContext) -> RoutePlan:
-        group = self.groups.get(ctx.operation, {}).get(ctx.model)
+        group = self.groups.get(ctx.api.operation, {}).get(ctx.model)
         if group is None:
             raise NotFound(
-                f"The model '{ctx.model}' does not exist or is not available for {ctx.operation}",
+                f"The model '{ctx.model}' does not exist or is not available for {ctx.api.operation}",
                 param="model",
                 code="model_not_found",
             )

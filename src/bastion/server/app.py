@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from bastion.audit import Audit
@@ -9,9 +13,11 @@ from bastion.compliance.review import ReviewQueue
 from bastion.compliance.stages import ReviewStage, UseCaseStage
 from bastion.compliance.usecases import UseCases
 from bastion.config.schema import Config
+from bastion.errors import GatewayError
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.runtime import Identity
 from bastion.limits.factory import build_limiter
+from bastion.liveconfig import LiveConfig
 from bastion.observability import Observability
 from bastion.pipeline.audit import AuditGateStage, AuditStage
 from bastion.pipeline.authenticate import AuthenticateStage
@@ -21,21 +27,23 @@ from bastion.pipeline.decode import DecodeStage
 from bastion.pipeline.guard import GuardResponseStage, GuardScanStage, GuardStage, build_guard, judge_runner
 from bastion.pipeline.inspect import InspectStage
 from bastion.pipeline.limits import LimitsStage
-from bastion.pipeline.pii import PiiStage
+from bastion.pipeline.pii import LiveDetector, PiiStage
 from bastion.pipeline.policy import PolicyStage
 from bastion.pipeline.restore import RestoreStage
 from bastion.pipeline.route import ModelTable, RouteStage
-from bastion.policy.factory import build_policy
+from bastion.policy.factory import build_policy, reference_errors
 from bastion.providers import build_adapters
 from bastion.routing.resilience import Resilience
 from bastion.server import handlers
 from bastion.server.drain import InFlight
+from bastion.server.live import Reconfigure
 from bastion.server.state import STATE, GatewayState
 from bastion.shadow.runtime import ShadowRuntime
 from bastion.shadow.signals import ShadowSignalStage
 from bastion.storage import open_storage
 from bastion.translate import build_codecs
 
+log = logging.getLogger("bastion.config")
 
 def build_state(config: Config) -> GatewayState:
     admin_key = config.admin_key.get_secret_value() if config.admin_key else ""
@@ -50,10 +58,11 @@ def build_state(config: Config) -> GatewayState:
     pii = PiiStage(config.pii, config.providers)
     limiter = build_limiter(config, models)
     audit = Audit(config, storage) if config.audit.enabled else None
-    policy, rules = build_policy(config, storage, pii.engine)
+    detector = LiveDetector(pii) if pii.engine is not None else None  # follows runtime PII changes
+    policy, rules = build_policy(config, storage, detector)
     use_cases, reviews = UseCases(config, storage), ReviewQueue(storage)
     shadow = ShadowRuntime(config, storage) if config.shadow.enabled else None
-    guard, judge = build_guard(config.guardrails, pii.engine)
+    guard, judge = build_guard(config.guardrails, detector)
     rules.scorer = guard.policy_score  # `scores.<check>` in rules, computed when a rule reads one
     pipeline = observability.pipeline(
         [
@@ -79,7 +88,7 @@ def build_state(config: Config) -> GatewayState:
     )
     if judge is not None:
         judge.runner = judge_runner(pipeline)
-    return GatewayState(
+    state = GatewayState(
         config,
         pipeline,
         models,
@@ -96,6 +105,51 @@ def build_state(config: Config) -> GatewayState:
         observability=observability,
         inflight=InFlight(config.server.drain_seconds),
     )
+    # providers, models, routing, PII and cache settings change at runtime (docs/operations.md)
+    reconfigure = Reconfigure(state, detector, rules)
+    state.live = LiveConfig(config, storage, reconfigure, reference_errors, _policy_reload(state))
+    state.reconfigure = reconfigure
+    return state
+
+
+def reload_on_signal(state: GatewayState) -> Callable[[], None]:
+    """The SIGHUP handler: reads the config file again (docs/operations.md#runtime-configuration); a
+    refused file is logged with every error, and nothing changes."""
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def reload() -> None:
+        if state.live is None:
+            return
+        try:
+            result = await state.live.reload("signal:SIGHUP")
+        except GatewayError as exc:
+            log.error("config reload on SIGHUP refused, nothing changed: %s", exc.message)
+            return
+        except Exception:
+            log.exception("config reload on SIGHUP failed, nothing changed")
+            return
+        log.warning("config reloaded on SIGHUP: version %s, changed %s%s", result.version,
+                    ", ".join(result.changed) or "nothing",
+                    f"; restart required for {', '.join(result.restart_required)}"
+                    if result.restart_required else "")  # fmt: skip
+
+    def handle() -> None:
+        task = asyncio.get_running_loop().create_task(reload())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return handle
+
+
+def _policy_reload(state: GatewayState) -> Callable[[Config], Awaitable[None]]:
+    """A config reload also reads the inline `policies:` and the policy file again."""
+
+    async def reload(config: Config) -> None:
+        if state.policy is not None:
+            state.policy.inline = list(config.policies)
+            await state.policy.publish_sources()
+
+    return reload
 
 
 async def _startup(app: web.Application) -> None:
@@ -109,6 +163,8 @@ async def _startup(app: web.Application) -> None:
         await state.audit.start()
     if state.use_cases is not None:
         await state.use_cases.start()
+    if state.live is not None:
+        await state.live.start()  # the runtime changes stored in the database, before the first request
     await state.models.start(state.storage, state.config.redis_url)  # the learned routing state
     if state.shadow is not None:
         await state.shadow.start()  # flushes, retention, the syslog listener
@@ -145,6 +201,8 @@ async def _cleanup(app: web.Application) -> None:
         await state.admin_runner.cleanup()
         state.admin_runner = None
     await state.identity.stop()
+    if state.live is not None:
+        await state.live.stop()
     if state.use_cases is not None:
         await state.use_cases.stop()
     if state.policy is not None:
@@ -161,6 +219,8 @@ async def _cleanup(app: web.Application) -> None:
     for stage in state.pipeline.stages:
         if isinstance(stage, CacheStage):
             await stage.store.close()
+    if state.reconfigure is not None:
+        await state.reconfigure.close()
 
 
 def build_app(config: Config) -> web.Application:

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bastion.config.schema import Config
 from bastion.observability.multiprocess import per_run_directory
-from bastion.server.app import build_app
+from bastion.server.app import build_app, reload_on_signal
 from bastion.server.drain import Drain
 from bastion.server.state import STATE
 
@@ -110,6 +110,7 @@ def run_worker(
             on_ready(bound)
         for sig in (signal.SIGTERM,) if child else (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, drain.signal)
+        loop.add_signal_handler(signal.SIGHUP, reload_on_signal(state))  # the config file again
         await drain_and_stop(runner, drain)
 
     try:
@@ -153,8 +154,15 @@ def _run_workers(config: Config, host: str, port: int, workers: int) -> int:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(p.pid, signal.SIGTERM)
 
+    def hangup(signum: int, _frame: object) -> None:
+        for p in procs:
+            if p.pid is not None and p.exitcode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(p.pid, signal.SIGHUP)  # every worker reads the config file again
+
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGHUP, hangup)
     for p in procs:
         p.start()
     _announce(host)(port)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -14,6 +14,7 @@ from bastion.config.schema import Config
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.runtime import Identity
 from bastion.limits.limiter import Limiter
+from bastion.liveconfig import LiveConfig
 from bastion.observability import Observability
 from bastion.pipeline import Pipeline
 from bastion.pipeline.route import ModelTable
@@ -21,6 +22,9 @@ from bastion.policy.runtime import PolicyRuntime
 from bastion.server.drain import InFlight
 from bastion.storage import Storage
 from bastion.upstream import Upstream
+
+if TYPE_CHECKING:
+    from bastion.server.live import Reconfigure
 
 
 @dataclass(slots=True)
@@ -44,6 +48,8 @@ class GatewayState:
     reviews: ReviewQueue | None = None  # the human review queue (`bastion.compliance.review`)
     shadow: Any = None  # shadow-AI discovery (`bastion.shadow.runtime.ShadowRuntime`), None when disabled
     observability: Observability | None = None  # metrics, traces, access line (`bastion.observability`)
+    live: LiveConfig | None = None  # runtime configuration changes (`bastion.liveconfig`)
+    reconfigure: Reconfigure | None = None  # what such a change rebuilds (`bastion.server.live`)
 
 
 STATE = web.AppKey("bastion_state", GatewayState)

@@ -12,12 +12,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 import yaml
 
+from bastion.apis import registry
 from bastion.errors import GatewayError, Unprocessable
+from bastion.hub import queries
 from bastion.hub.actions import call_admin
 from bastion.hub.page import HubRequest, Page, get, post
+from bastion.hub.queries import Scope
 
 SHADOW_WINDOW = 86400  # shadow-mode hits are counted over the last day
 
@@ -30,25 +32,8 @@ async def _shadow_hits(hub: HubRequest) -> list[dict[str, Any]]:
     audit = hub.state.audit
     if audit is None:
         return []
-    storage = audit.store.storage
-    params = {"since": time.time() - SHADOW_WINDOW}
-    if storage.backend == "postgresql":
-        sql = (
-            "SELECT s ->> 'id' AS rule, s ->> 'action' AS action, count(*) AS n FROM audit_records r, "
-            "jsonb_array_elements((r.payload::jsonb) #> '{policy,shadow}') s WHERE r.kind = 'request' "
-            "AND r.ts >= :since AND r.payload LIKE '%\"shadow\":[%' "
-            "AND jsonb_typeof((r.payload::jsonb) #> '{policy,shadow}') = 'array' "
-            "GROUP BY 1, 2 ORDER BY n DESC"
-        )
-    else:
-        sql = (
-            "SELECT json_extract(s.value, '$.id') AS rule, json_extract(s.value, '$.action') AS action, "
-            "count(*) AS n FROM audit_records r, json_each(r.payload, '$.policy.shadow') s "
-            "WHERE r.kind = 'request' AND r.ts >= :since AND r.payload LIKE '%\"shadow\":[%' "
-            "GROUP BY 1, 2 ORDER BY n DESC"
-        )
-    async with storage.read() as conn:
-        return [dict(row._mapping) for row in await conn.execute(sa.text(sql), params)]
+    now = time.time()
+    return await queries.shadow_hits(audit.store.storage, Scope(now - SHADOW_WINDOW, now))
 
 
 async def _page(hub: HubRequest, **extra: Any) -> dict[str, Any]:
@@ -159,7 +144,10 @@ async def dry_run(hub: HubRequest) -> dict[str, Any]:
             raise ValueError("a JSON object")
         body = data["body"] if isinstance(data.get("body"), dict) else data
         caller = data.get("caller") if isinstance(data.get("caller"), dict) else {}
-        api = str(data.get("api") or "openai.chat") if body is not data else "openai.chat"
+        name = str(data.get("api") or registry.DEFAULT.name) if body is not data else registry.DEFAULT.name
+        if name not in registry.APIS:
+            raise ValueError(f"an 'api' that is one of {', '.join(registry.names())}, not {name!r}")
+        api = registry.get(name)
     except (orjson.JSONDecodeError, ValueError) as exc:
         return await _page(hub, dry_request=text, dry_error=f"the request is not a JSON object: {exc}")
     if runtime is None:
