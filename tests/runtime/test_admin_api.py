@@ -152,3 +152,18 @@ def test_roles_and_audit(gw: Client) -> None:
     assert change["target"] == "file-echo" and change["status"] == 200
     refused = next(r for r in records if r.get("action") == "POST /admin/models")
     assert refused["status"] == 403
+
+
+def test_a_model_the_active_policies_route_to_cannot_go(gw: Client) -> None:
+    gw.ok("POST", "/models", {"name": "target", "provider": "openai", "model": "fake-echo"}, 201)
+    rule = {
+        "id": "to-target",
+        "when": {"keywords": ["reroute"]},
+        "then": {"action": "route", "route_to": "target"},
+    }
+    gw.ok("PUT", "/policies", {"policies": [rule]})
+    r = gw.admin("DELETE", "/models/target")
+    assert r.status_code == 422 and "policies.0.then.route_to: unknown model 'target'" in r.text, r.text
+    assert gw.chat("file-echo", "please reroute").status_code == 200
+    gw.ok("PUT", "/policies", {"policies": []})
+    gw.ok("DELETE", "/models/target")
