@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.audit import Audit
 from bastion.audit.record import new_id
 from bastion.config import parse_config
@@ -30,7 +31,7 @@ def sample_ctx() -> RequestContext:
     system = {"role": "system", "content": "You are helpful. " * 20}
     user = {"role": "user", "content": "Summarise <PERSON_1>'s note about the Q3 numbers. " * 10}
     body = {"model": "gpt-4o", "messages": [system, user]}
-    ctx = RequestContext(os.urandom(12).hex(), "openai.chat", body, {}, client_ip="203.0.113.7")
+    ctx = RequestContext(os.urandom(12).hex(), CHAT, body, {}, client_ip="203.0.113.7")
     ctx.principal = Principal("key_abc123", "svc", team="finance", user="app-1", role=None)
     ctx.model = "gpt-4o"
     provider = ProviderConfig(name="openai", type="openai", api_key="sk-x", region="eu")  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ import statistics
 import time
 from typing import Any
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config import parse_config
 from bastion.config.limits import Budget, RateLimits
 from bastion.context import Principal, RequestContext
@@ -47,7 +48,7 @@ def _ctx(limiter_config: Any) -> RequestContext:
             {"role": "user", "content": "Summarise the quarterly numbers for the board, please. " * 8},
         ],
     }
-    ctx = RequestContext(os.urandom(12).hex(), "openai.chat", body, {})
+    ctx = RequestContext(os.urandom(12).hex(), CHAT, body, {})
     ctx.principal = PRINCIPAL
     ctx.model = "gpt-4o"
     return ctx

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.context import RequestContext
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.cache import KeyCache, build_entries
@@ -71,7 +72,7 @@ def stage_call(stage: AuthenticateStage, key: str) -> Callable[[], object]:
     headers = {"Authorization": f"Bearer {key}"}
 
     def call() -> None:
-        ctx = RequestContext("r", "openai.chat", {}, headers)
+        ctx = RequestContext("r", CHAT, {}, headers)
         coro = stage.run(ctx)
         with contextlib.suppress(StopIteration):
             coro.send(None)  # the stage never awaits: drive it without the event loop's overhead

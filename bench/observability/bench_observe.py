@@ -47,6 +47,7 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
 
 
 def _ctx() -> Any:
+    from bastion.apis.openai_chat import API as CHAT
     from bastion.config import parse_config
     from bastion.context import Attempt, Principal, RequestContext, Target
     from bastion.usage import Usage
@@ -56,7 +57,7 @@ def _ctx() -> Any:
                       {"name": "anthropic", "type": "anthropic", "api_key": "k"}],
         "models": [{"name": "gpt", "provider": "openai", "model": "gpt-4o"}],
     }, env={})  # fmt: skip
-    ctx = RequestContext("rid-0123456789", "openai.chat", {"model": "gpt", "messages": []}, {})
+    ctx = RequestContext("rid-0123456789", CHAT, {"model": "gpt", "messages": []}, {})
     ctx.principal = Principal("k1", "search-backend", team="search", team_id="t1", role=None)
     ctx.model = "gpt"
     ctx.target = Target(config.models[0], config.providers[0])
@@ -135,6 +136,7 @@ def _receiver() -> Iterator[str]:
 
 
 def bench_tracing(n: int) -> list[tuple[float, float]]:
+    from bastion.apis.openai_chat import API as CHAT
     from bastion.config.observability import TelemetrySettings
     from bastion.context import RequestContext
     from bastion.observability.tracing import TracedPipeline, Tracing
@@ -147,7 +149,7 @@ def bench_tracing(n: int) -> list[tuple[float, float]]:
     def measure(pipeline: Pipeline, flush: Callable[[], None] | None) -> tuple[float, float]:
         async def some() -> None:
             for _ in range(batch):
-                ctx = RequestContext("rid", "openai.chat", {}, {})
+                ctx = RequestContext("rid", CHAT, {}, {})
                 ctx.model = "gpt"
                 await pipeline.run(ctx)
                 ctx.ended_ns = time.perf_counter_ns()

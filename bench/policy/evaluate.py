@@ -25,6 +25,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config.policy import PolicySettings
 from bastion.context import Principal, RequestContext
 from bastion.policy.compiled import compile_document
@@ -106,7 +107,7 @@ def main() -> None:
     principal = Principal(key_id="k1", name="bench", team="eu-team")
 
     def stage() -> None:
-        ctx = RequestContext("bench", "openai.chat", copy.deepcopy(body), {"x-bastion-use-case": "support"})
+        ctx = RequestContext("bench", CHAT, copy.deepcopy(body), {"x-bastion-use-case": "support"})
         ctx.model, ctx.principal = "gpt-4o", principal
         enforcer.enforce(ctx)
 

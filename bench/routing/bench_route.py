@@ -10,6 +10,7 @@ import statistics
 import time
 from typing import Any
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config import parse_config
 from bastion.context import RequestContext
 from bastion.routing.router import Router
@@ -30,7 +31,7 @@ def build(strategy: str, targets: int) -> Router:
 def run(router: Router, n: int = 20000) -> list[float]:
     samples = []
     for _ in range(n):
-        ctx = RequestContext("r", "openai.chat", BODY, {})
+        ctx = RequestContext("r", CHAT, BODY, {})
         ctx.model = "g"
         ctx.annotations["raw_body"] = b"x" * 200
         t0 = time.perf_counter_ns()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bastion.apis.base import ClientApi
 from bastion.config.limits import Budget, RateLimits
 from bastion.config.schema import ModelEntry, ProviderConfig
 from bastion.errors import GatewayError
@@ -16,15 +17,6 @@ from bastion.usage import Usage
 if TYPE_CHECKING:
     from bastion.routing.constraints import RouteConstraints
     from bastion.routing.plan import RoutePlan
-
-# Inbound APIs: id -> (wire format of the body, error flavor, operation)
-APIS: dict[str, tuple[str, str, str]] = {
-    "openai.chat": ("openai", "openai", "chat"),
-    "openai.embeddings": ("openai", "openai", "embeddings"),
-    "openai.responses": ("openai", "openai", "responses"),
-    "anthropic.messages": ("anthropic", "anthropic", "chat"),
-}
-
 
 @dataclass(slots=True, frozen=True)
 class Target:
@@ -78,10 +70,12 @@ class Attempt:
 @dataclass(slots=True)
 class RequestContext:
     request_id: str
-    api: str
+    api: ClientApi  # the inbound API (`bastion.apis`); `api.name` is its label in records and metrics
     body: dict[str, Any]
     headers: Mapping[str, str]
     client_ip: str | None = None
+    # the route's path parameters and the query parameters its API reads (Gemini: model, method, alt, key)
+    params: Mapping[str, str] = field(default_factory=dict)
     started_ns: int = field(default_factory=time.perf_counter_ns)
     started_at: float = field(default_factory=time.time)
     principal: Principal | None = None
@@ -122,18 +116,6 @@ class RequestContext:
     pii_spans: dict[str, list[Any]] | None = None
     # content guardrails (`bastion.guard`): request scores, verdicts, the shadow judge (a GuardRun)
     guard: Any = None
-
-    @property
-    def wire(self) -> str:
-        return APIS[self.api][0]
-
-    @property
-    def flavor(self) -> str:
-        return APIS[self.api][1]
-
-    @property
-    def operation(self) -> str:
-        return APIS[self.api][2]
 
     def overhead_ms(self, now_ns: int | None = None) -> float:
         now = now_ns if now_ns is not None else time.perf_counter_ns()

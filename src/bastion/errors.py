@@ -16,8 +16,9 @@
     ├── GatewayTimeout                504     timeout_error            timeout_error
     └── Unavailable                   503     service_unavailable      overloaded_error
 
-Handlers never build error JSON themselves: they raise, and `render()` shapes the body for the
-inbound API (OpenAI's `{"error": {...}}` or Anthropic's `{"type": "error", "error": {...}}`).
+Handlers never build error JSON themselves: they raise, and the inbound API (`ClientApi.error_body`) shapes
+the body with one of the functions at the end of this module: OpenAI's `{"error": {...}}`, Anthropic's
+`{"type": "error", "error": {...}}` or Gemini's `{"error": {"code", "message", "status"}}`.
 Messages must never contain secrets: provider keys are not interpolated anywhere in this module's callers.
 """
 
@@ -206,6 +207,30 @@ def anthropic_body(err: GatewayError) -> bytes:
     return orjson.dumps({"type": "error", "error": {"type": err.anthropic_type, "message": err.message}})
 
 
-def render(err: GatewayError, flavor: str) -> bytes:
-    """The error body for an inbound API flavor: "anthropic" or anything else (OpenAI shape)."""
-    return anthropic_body(err) if flavor == "anthropic" else openai_body(err)
+# google.rpc.Code names, as Gemini's API writes them in `error.status`
+_GEMINI_STATUS_BY_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    402: "RESOURCE_EXHAUSTED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    408: "DEADLINE_EXCEEDED",
+    409: "ABORTED",
+    413: "INVALID_ARGUMENT",
+    422: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    502: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+
+def gemini_error(err: GatewayError) -> dict[str, object]:
+    """The `{"code", "message", "status"}` object of Gemini's error shape."""
+    status = err.status_code
+    return {"code": status, "message": err.message, "status": _GEMINI_STATUS_BY_STATUS.get(status, "UNKNOWN")}
+
+
+def gemini_body(err: GatewayError) -> bytes:
+    return orjson.dumps({"error": gemini_error(err)})

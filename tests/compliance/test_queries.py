@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.audit import Audit
 from bastion.audit.verify import verify
 from bastion.compliance.generate import inputs
@@ -50,7 +51,7 @@ def new_record(i: int, **extra: Any) -> dict[str, Any]:
 
 
 def ctx(rid: str, team: str = "t1") -> RequestContext:
-    c = RequestContext(request_id=rid, api="openai.chat", body={}, headers={})
+    c = RequestContext(request_id=rid, api=CHAT, body={}, headers={})
     c.principal = Principal(key_id="k1", name="bot", team=team, role=None)
     c.model = "m"
     return c

@@ -1,5 +1,5 @@
 """Same-format streams: the events the relay has no use for are passed on as the bytes received, without
-parsing (`bastion.pipeline.relay_scan`). Differential tests: for every way the upstream bytes can be cut
+parsing (the API's `scanner`, `bastion.apis`). Differential tests: for every way the upstream bytes can be cut
 into reads, the client gets exactly the bytes, the outcome (finished, failed, usage) and the counted
 answer text it gets when every event is parsed."""
 
@@ -13,9 +13,11 @@ from typing import Any
 import orjson
 import pytest
 
+from bastion.apis import registry
+from bastion.apis.anthropic_messages import scan as scan_anthropic_messages
+from bastion.apis.openai_chat import scan as scan_openai_chat
 from bastion.context import RequestContext
 from bastion.pipeline.relay import StreamRelay
-from bastion.pipeline.relay_scan import scan_anthropic_messages, scan_openai_chat
 from bastion.sse import SseEvent, SseParser
 from bastion.translate import build_codecs
 
@@ -123,7 +125,7 @@ class _Outcome:
 
 
 async def _relay(api: str, body: dict[str, Any], reads: list[bytes], passthrough: bool) -> _Outcome:
-    ctx = RequestContext("r1", api, body, {})
+    ctx = RequestContext("r1", registry.get(api), body, {})
     ctx.model = "m"
     ctx.admission = _Ticket()
     wire = "openai" if api == "openai.chat" else "anthropic"

@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from bastion.apis import registry
+from bastion.apis.anthropic_messages import event_chars as message_event_chars
+from bastion.apis.openai_chat import chunk_chars as chat_chunk_chars
+from bastion.apis.text import text_chars
 from bastion.cost.meter import cost_of, estimate_input_tokens, max_output_tokens, usd
 from bastion.cost.prices import Price
-from bastion.pipeline.meter import chat_chunk_chars, message_event_chars, text_chars
 from bastion.usage import Usage
 
 PRICE = Price(input=3.0, output=15.0, cache_read=0.3, cache_write=3.75)
@@ -67,10 +70,11 @@ def test_known_cost_record() -> None:
         ),
         ("openai.embeddings", {"input": ["a" * 30, "b" * 30]}, 20),
         ("openai.responses", {"input": "z" * 90}, 30),
+        ("gemini.generate", {"contents": [{"role": "user", "parts": [{"text": "g" * 300}]}]}, 100),
     ],
 )
 def test_input_estimate_is_generous(api: str, body: dict[str, Any], at_least: int) -> None:
-    assert estimate_input_tokens(body, api, 3.0) >= at_least
+    assert estimate_input_tokens(body, registry.get(api), 3.0) >= at_least
 
 
 @pytest.mark.parametrize(
@@ -83,10 +87,12 @@ def test_input_estimate_is_generous(api: str, body: dict[str, Any], at_least: in
         ("openai.chat", {}, 4096),
         ("openai.chat", {"max_tokens": True}, 4096),
         ("openai.embeddings", {"max_tokens": 5}, 0),
+        ("gemini.generate", {"generationConfig": {"maxOutputTokens": 40}}, 40),
+        ("gemini.generate", {"max_tokens": 40}, 4096),
     ],
 )
 def test_max_output_tokens(api: str, body: dict[str, Any], expected: int) -> None:
-    assert max_output_tokens(body, api, 4096) == expected
+    assert max_output_tokens(body, registry.get(api), 4096) == expected
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,8 @@ import anthropic
 import httpx
 import openai
 import pytest
+from google import genai
+from google.genai import types
 
 from fakes import Fakes
 from harness import ADMIN_KEY, Gateway, auth, free_port, gateway_config
@@ -83,3 +85,8 @@ def audit_record(gw: Gateway, rid: str, until: Any = None) -> dict[str, Any]:
                 return record
         assert time.monotonic() < deadline, r.text
         time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def gm(guard_gateway: Gateway) -> genai.Client:
+    return genai.Client(api_key=ADMIN_KEY, http_options=types.HttpOptions(base_url=guard_gateway.url, timeout=30_000))

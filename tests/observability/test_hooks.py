@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config import parse_config
 from bastion.config.observability import TelemetrySettings
 from bastion.context import RequestContext
@@ -23,7 +24,7 @@ from observability.served import samples, total
 def test_guardrail_verdicts_are_counted_once_at_finish() -> None:
     metrics = Metrics()
     recorder = Recorder(metrics, max_keys=10, max_teams=10, max_models=10, known_models=[])
-    ctx = RequestContext("rid-1", "openai.chat", {}, {})
+    ctx = RequestContext("rid-1", CHAT, {}, {})
     record_verdict(ctx, "prompt_injection", "block", seconds=0.002)
     record_verdict(ctx, "toxicity", "pass")
     record_verdict(ctx, "toxicity", "pass")
@@ -112,7 +113,7 @@ def test_access_line_formats() -> None:
     from bastion.observability.access import AccessLog
 
     traceparent = "00-" + "ab" * 16 + "-" + "cd" * 8 + "-01"
-    ctx = RequestContext("rid-7", "openai.chat", {}, {"traceparent": traceparent})
+    ctx = RequestContext("rid-7", CHAT, {}, {"traceparent": traceparent})
     ctx.principal = Principal("id-1", "search-backend", team="search", role=None)
     ctx.model = "gpt"
     text = AccessLog("text").line(ctx).decode()

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config.pii import PiiConfig
 from bastion.context import RequestContext
 from bastion.pii import PiiEngine, Span
@@ -31,7 +32,7 @@ class ThreadNotingEngine(PiiEngine):
 
 
 def _ctx() -> RequestContext:
-    return RequestContext(request_id="r", api="openai.chat", body={"messages": []}, headers={})
+    return RequestContext(request_id="r", api=CHAT, body={"messages": []}, headers={})
 
 
 async def _events(texts: list[str]) -> AsyncIterator[SseEvent]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.cli import main
 from bastion.config import ConfigError, parse_config
 from bastion.config.pii import PiiConfig
@@ -115,7 +116,7 @@ async def test_each_provider_gets_its_own_body_and_vault() -> None:
     )
     text = "I am Maria Garcia, mail maria.garcia@example.com"
     ctx = RequestContext(
-        request_id="r", api="openai.chat", body={"messages": [{"role": "user", "content": text}]}, headers={}
+        request_id="r", api=CHAT, body={"messages": [{"role": "user", "content": text}]}, headers={}
     )
     await PiiStage(settings, providers).run(ctx)
     by_name = {p.name: p for p in providers}
@@ -139,7 +140,7 @@ async def test_each_provider_gets_its_own_body_and_vault() -> None:
     assert vault is not None and vault.restore("<PERSON_1> <EMAIL_1>") == "Maria Garcia <EMAIL_1>"
 
     carded = RequestContext(
-        request_id="r2", api="openai.chat", headers={},
+        request_id="r2", api=CHAT, headers={},
         body={"messages": [{"role": "user", "content": "card 4111 1111 1111 1111"}]},
     )  # fmt: skip
     await PiiStage(settings, providers).run(carded)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bastion.apis import registry
 from bastion.policy import transform
 
 OA_TOOL = {"type": "function", "function": {"name": "search", "parameters": {}}}
@@ -17,6 +18,9 @@ AN_TOOL = {"name": "search", "input_schema": {"type": "object"}}
 AN_TOOL2 = {"name": "calc", "input_schema": {"type": "object"}}
 RS_TOOL = {"type": "function", "name": "search", "parameters": {}}
 MSGS = [{"role": "user", "content": "hi"}]
+GM_SEARCH = {"name": "search", "parameters": {"type": "object"}}
+GM_CALC = {"name": "calc", "parameters": {"type": "object"}}
+GM_TOOLS = {"functionDeclarations": [GM_SEARCH, GM_CALC]}
 
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], list[str]]] = [
     # max_tokens
@@ -53,6 +57,26 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], list[str]
     ("openai.responses", {"instructions": "Old."}, {"system_prompts": ["New."]}, {"instructions": "New.\n\nOld."},
      ["system_prompt"]),
     ("openai.responses", {}, {"system_prompts": ["New."]}, {"instructions": "New."}, ["system_prompt"]),
+    # Gemini's native API
+    ("gemini.generate", {}, {"max_tokens": 64}, {"generationConfig": {"maxOutputTokens": 64}}, ["max_tokens"]),
+    ("gemini.generate", {"generationConfig": {"maxOutputTokens": 900, "temperature": 0}}, {"max_tokens": 64},
+     {"generationConfig": {"maxOutputTokens": 64, "temperature": 0}}, ["max_tokens"]),
+    ("gemini.generate", {"generationConfig": {"maxOutputTokens": 10}}, {"max_tokens": 64},
+     {"generationConfig": {"maxOutputTokens": 10}}, []),
+    ("gemini.generate", {"tools": [GM_TOOLS], "toolConfig": {"functionCallingConfig": {"mode": "ANY"}}},
+     {"tools": "strip"}, {}, ["tools"]),
+    ("gemini.generate", {"tools": [GM_TOOLS, {"googleSearch": {}}],
+                         "toolConfig": {"functionCallingConfig": {"allowedFunctionNames": ["search", "calc"]}}},
+     {"tools": frozenset({"calc"})},
+     {"tools": [{"functionDeclarations": [GM_CALC]}],
+      "toolConfig": {"functionCallingConfig": {"allowedFunctionNames": ["calc"]}}}, ["tools"]),
+    ("gemini.generate", {"tools": [GM_TOOLS]}, {"tools": frozenset({"search", "calc"})}, {"tools": [GM_TOOLS]}, []),
+    ("gemini.generate", {"contents": []}, {"system_prompts": ["New."]},
+     {"contents": [], "systemInstruction": {"parts": [{"text": "New."}]}}, ["system_prompt"]),
+    ("gemini.generate", {"systemInstruction": {"parts": [{"text": "Old."}]}}, {"system_prompts": ["New."]},
+     {"systemInstruction": {"parts": [{"text": "New."}, {"text": "Old."}]}}, ["system_prompt"]),
+    ("gemini.generate", {"system_instruction": {"parts": [{"text": "Old."}]}}, {"system_prompts": ["New."]},
+     {"system_instruction": {"parts": [{"text": "New."}, {"text": "Old."}]}}, ["system_prompt"]),
 ]  # fmt: skip
 
 
@@ -61,5 +85,5 @@ def test_transform(
     api: str, body: dict[str, Any], kw: dict[str, Any], expected: dict[str, Any], changed: list[str]
 ) -> None:
     body = copy.deepcopy(body)
-    assert transform.apply(body, api, **kw) == changed
+    assert transform.apply(body, registry.get(api), **kw) == changed
     assert body == expected

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bastion.apis.openai_chat import API as CHAT
 from bastion.config import ConfigError, parse_config
 from bastion.context import Principal, RequestContext
 from bastion.errors import Forbidden, NotFound
@@ -28,7 +29,7 @@ def router(models: list[dict[str, Any]], routing: dict[str, Any] | None = None, 
 
 
 def request(model: str = "g", principal: Principal | None = None, **body: Any) -> RequestContext:
-    ctx = RequestContext("r1", "openai.chat", {"model": model, "messages": [], **body}, {})
+    ctx = RequestContext("r1", CHAT, {"model": model, "messages": [], **body}, {})
     ctx.model, ctx.principal, ctx.stream = model, principal, bool(body.get("stream"))
     ctx.annotations["raw_body"] = b"x" * 400
     return ctx

@@ -177,7 +177,7 @@ def request_record(
         "team": p.team if p else None,
         "user": p.user if p else None,
         "client_ip": client_ip(ctx.client_ip),
-        "api": ctx.api,
+        "api": ctx.api.name,
         "model": ctx.model or None,
         "stream": ctx.stream,
         "provider": t.provider.name if t else None,

@@ -25,7 +25,7 @@ def scope(ctx: RequestContext, shared: bool) -> str:
 def cache_key(ctx: RequestContext, shared: bool) -> str:
     body = orjson.dumps(ctx.body, option=orjson.OPT_SORT_KEYS)
     digest = hashlib.sha256()
-    for part in (scope(ctx, shared).encode(), ctx.api.encode(), body):
+    for part in (scope(ctx, shared).encode(), ctx.api.name.encode(), ctx.model.encode(), body):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()

@@ -143,7 +143,7 @@ class ReviewQueue:
                     key_id=p.key_id if p else None,
                     use_case=ctx.annotations.get("use_case"),
                     model=ctx.model or None,
-                    api=ctx.api,
+                    api=ctx.api.name,
                     reasons=reasons,
                     status="open",
                 )

@@ -9,18 +9,17 @@ from typing import Any
 from bastion.context import RequestContext
 from bastion.cost.meter import Cost, cost_of, estimate_input_tokens
 from bastion.cost.prices import Price
-from bastion.textview import segments
 from bastion.usage import Usage
 
 
 def _answer_chars(ctx: RequestContext, streamed_chars: int) -> int:
-    if ctx.operation == "embeddings":
+    if ctx.api.operation == "embeddings":
         return 0
     if ctx.stream:
         return streamed_chars
     if ctx.response is None:
         return 0
-    return sum(len(s.text) for s in segments(ctx.response, ctx.api, response=True))
+    return sum(len(s.text) for s in ctx.api.response_segments(ctx.response))
 
 
 def request_cost(ctx: RequestContext, price: Price | None, ticket: Any, chars_per_token: float) -> Cost:

@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from bastion.apis.base import ClientApi
 from bastion.cost.prices import Price
-from bastion.textview import segments
 from bastion.usage import Usage
 
 PER_MESSAGE_TOKENS = 4  # role and framing tokens every chat format adds per message
@@ -62,23 +62,18 @@ def cost_of(usage: Usage | None, price: Price | None, source: str = "provider") 
     return Cost(value, usage, source)
 
 
-def estimate_input_tokens(body: dict[str, Any], api: str, chars_per_token: float) -> int:
+def estimate_input_tokens(body: dict[str, Any], api: ClientApi, chars_per_token: float) -> int:
     """An estimate of the prompt's tokens from its text (no tokenizer: characters / chars_per_token)."""
     chars = 0
     count = 0
-    for seg in segments(body, api):
+    for seg in api.request_segments(body):
         text = seg.text
         chars += len(text)
         count += 1
     return math.ceil(chars / chars_per_token) + PER_MESSAGE_TOKENS * max(count, 1)
 
 
-def max_output_tokens(body: dict[str, Any], api: str, default: int) -> int:
+def max_output_tokens(body: dict[str, Any], api: ClientApi, default: int) -> int:
     """The most the answer can cost in output tokens: the request's own limit, else `default`."""
-    if api == "openai.embeddings":
-        return 0
-    for name in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
-        value = body.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-    return default
+    value = api.max_output_tokens(body)
+    return default if value is None else value

@@ -1,6 +1,7 @@
 """The guardrails of one gateway: which checks run where, with which threshold and action, and how a
 text is scored, judged and masked. Built once in the composition root from the `guardrails:` section;
-per-request state lives in `GuardRun` (`ctx.guard`). Text comes from `bastion.textview` segments.
+per-request state lives in `GuardRun` (`ctx.guard`). Text comes from the inbound API's segments
+(`bastion.apis.text`).
 
 Places: `prompt` (user and input segments), `tool_result` (`tool` messages, `tool_result` blocks,
 `function_call_output` items, function responses) and `response` (the answer's text). System
@@ -14,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bastion.apis.text import Segment
 from bastion.config.guardrails import CheckConfig, GuardrailsConfig
 from bastion.guard import sentences
 from bastion.guard.linear import LinearModel, featurize
 from bastion.guard.registry import Deps, Scorer, build
 from bastion.guard.verdicts import GuardRun, Observation
 from bastion.textcache import TextCache
-from bastion.textview import Segment
 
 log = logging.getLogger("bastion.guard")
 

@@ -146,7 +146,7 @@ class Limiter:
         out_max = max_output_tokens(ctx.body, ctx.api, self.config.default_max_tokens)
         tokens = est_in + max_output_tokens(ctx.body, ctx.api, 0)  # what it asks for; settled later
         ticket = Ticket(plan, est_in, out_max)
-        price = self.reserve_price(ctx.operation, ctx.model)
+        price = self.reserve_price(ctx.api.operation, ctx.model)
         amount = nano((est_in * price.input + out_max * price.output) / 1e6) if price is not None else None
         key_who = f"key '{p.name}'"
         team_who = f"team '{p.team}'"

@@ -42,7 +42,7 @@ def fields(ctx: RequestContext) -> dict[str, Any]:
         "ts": round(ctx.started_at, 6),
         "request_id": ctx.request_id,
         "trace_id": _trace_id(ctx),
-        "api": ctx.api,
+        "api": ctx.api.name,
         "key": p.name if p is not None else None,
         "team": p.team if p is not None else None,
         "model": ctx.model or None,

@@ -24,8 +24,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from bastion.errors import Unauthorized
-from bastion.errors import render as error_body
+from bastion.errors import Unauthorized, openai_body
 from bastion.observability.metrics import SPECS, Metrics
 from bastion.observability.multiprocess import Snapshots
 
@@ -138,7 +137,7 @@ class Exposition:
         if not self.allowed(request):
             err = Unauthorized("metrics need 'Authorization: Bearer <admin key or metrics_token>'")
             return web.Response(
-                body=error_body(err, "openai"), status=401, content_type="application/json",
+                body=openai_body(err), status=401, content_type="application/json",
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )  # fmt: skip
         self.before()

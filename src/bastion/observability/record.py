@@ -68,13 +68,13 @@ class Recorder:
         model = self.model_label(ctx.model)
         code = status(ctx)
         verdict = decision(ctx)
-        op = ctx.operation
-        _inc(self.requests, (ctx.api, str(code), verdict, gen_system, model, team, key), 1.0)
+        op = ctx.api.operation
+        _inc(self.requests, (ctx.api.name, str(code), verdict, gen_system, model, team, key), 1.0)
         elapsed = (ended - ctx.started_ns) / 1e9
         error_type = ctx.error.error_class if ctx.error is not None else NONE
         self.duration.observe((gen_system, model, op, error_type), elapsed)
         overhead = max(0, ended - ctx.started_ns - ctx.upstream_ns) / 1e9
-        self.overhead.observe((ctx.api, "true" if ctx.stream else "false"), overhead)
+        self.overhead.observe((ctx.api.name, "true" if ctx.stream else "false"), overhead)
         if ctx.upstream_ns:
             self.provider_time.observe((gen_system, model, op), ctx.upstream_ns / 1e9)
         if ctx.stream and ctx.first_byte_ns is not None:

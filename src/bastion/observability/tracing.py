@@ -98,7 +98,8 @@ class TracedPipeline(Pipeline):
         t = self.tracing
         parent = t.propagator.extract(ctx.headers, getter=t.getter)
         span = t.tracer.start_span(
-            ctx.operation, context=parent, kind=trace.SpanKind.SERVER, start_time=int(ctx.started_at * 1e9),
+            ctx.api.operation, context=parent, kind=trace.SpanKind.SERVER,
+            start_time=int(ctx.started_at * 1e9),
             record_exception=False, set_status_on_exception=False,
         )
         ctx.annotations[_SPAN] = span
@@ -138,11 +139,11 @@ def _request_attributes(span: Any, ctx: RequestContext, capture: bool) -> None:
     from opentelemetry import trace
 
     model = ctx.model
-    span.update_name(f"{ctx.operation} {model}" if model else ctx.operation)
+    span.update_name(f"{ctx.api.operation} {model}" if model else ctx.api.operation)
     attrs: dict[str, Any] = {
-        "gen_ai.operation.name": ctx.operation,
+        "gen_ai.operation.name": ctx.api.operation,
         "bastion.request_id": ctx.request_id,
-        "bastion.api": ctx.api,
+        "bastion.api": ctx.api.name,
         "bastion.decision": decision(ctx),
         "http.response.status_code": status(ctx),
         "bastion.stream": ctx.stream,

@@ -1,4 +1,5 @@
-"""Stage 1: who is calling. Keys come from `Authorization: Bearer` or `x-api-key`."""
+"""Stage 1: who is calling. Keys come from `Authorization: Bearer`, `x-api-key` or `x-goog-api-key`, or the
+`?key=` query parameter of APIs that read it (Gemini's)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def presented_key(headers: object) -> str | None:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
             return str(token.strip())
-    key = get("x-api-key") or get("api-key")
+    key = get("x-api-key") or get("api-key") or get("x-goog-api-key")
     return str(key) if key else None
 
 
@@ -49,7 +50,7 @@ class AuthenticateStage:
     async def run(self, ctx: RequestContext) -> None:
         if ctx.principal is not None:  # a gateway-internal request (the guard's judge) runs as its caller
             return
-        key = presented_key(ctx.headers)
+        key = presented_key(ctx.headers) or ctx.params.get("key")
         if not key:
             raise Unauthorized("missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'")
         principal = self.authenticator.authenticate(key)

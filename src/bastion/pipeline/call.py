@@ -69,21 +69,21 @@ class CallStage:
         model = target.entry.model
         # PII: the body this provider may receive (its own map, `trusted: true`, or the caller's actions)
         source = body_for(ctx, target.provider)
-        if ctx.operation == "embeddings":
+        if ctx.api.operation == "embeddings":
             return embeddings_body(source, adapter.wire, model)
-        if ctx.operation == "responses":
+        if ctx.api.operation == "responses":
             return {**source, "model": model}
-        body = translate_request(self.codecs, source, ctx.wire, adapter.wire, model)
-        return adapter.prepare(ctx.operation, body, model)
+        body = translate_request(self.codecs, source, ctx.api.wire, adapter.wire, model, stream=ctx.stream)
+        return adapter.prepare(ctx.api.operation, body, model)
 
     async def _attempt(self, ctx: RequestContext, target: Target) -> None:
         provider = target.provider
         adapter = self.adapters[provider.type]
         raw = orjson.dumps(self._body(ctx, target, adapter))
         model = target.entry.model
-        if ctx.operation == "chat":
+        if ctx.api.operation == "chat":
             req = adapter.chat(provider, model, raw, ctx.stream)
-        elif ctx.operation == "embeddings":
+        elif ctx.api.operation == "embeddings":
             req = adapter.embeddings(provider, model, raw)
         else:
             req = adapter.responses(provider, model, raw, ctx.stream)
@@ -118,20 +118,20 @@ class CallStage:
         if ctx.stream:
             raise BadGateway("the provider answered a streaming request with a non-stream body")
         ctx.status = resp.status
-        if ctx.operation == "embeddings":
+        if ctx.api.operation == "embeddings":
             ctx.response, ctx.usage = embeddings_result(self.codecs, ctx.body, data, wire)
             if ctx.response is data:
                 ctx.response_raw = resp.body
             return
-        if ctx.operation == "responses":
+        if ctx.api.operation == "responses":
             ctx.usage = responses_usage(data)
             ctx.response, ctx.response_raw = data, resp.body
             return
         ctx.usage = self.codecs[wire].usage(data)
-        if wire == ctx.wire:
+        if wire == ctx.api.wire:
             ctx.response, ctx.response_raw = data, resp.body
         else:
-            ctx.response = translate_response(self.codecs, data, wire, ctx.wire, ctx.model)
+            ctx.response = translate_response(self.codecs, data, wire, ctx.api.wire, ctx.model)
 
     def _error(self, resp: UpstreamResponse, wire: str, provider: ProviderConfig) -> GatewayError:
         name, ptype = provider.name, provider.type

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 from multidict import CIMultiDict
 
+from bastion.apis import registry
 from bastion.config.guardrails import GuardrailsConfig
 from bastion.context import RequestContext
 from bastion.errors import GatewayError
@@ -36,7 +37,6 @@ from bastion.guard.verdicts import ContentFiltered, GuardRun
 from bastion.policy.response import StreamGuard, guard_events
 from bastion.sse import SseEvent
 from bastion.textcache import scope_of
-from bastion.textview import segments
 
 log = logging.getLogger("bastion.guard")
 JUDGE_CALL = "guard_judge_call"
@@ -60,7 +60,7 @@ class GuardScanStage:
         if self.guard.on_request:
             who = ctx.principal
             scope = scope_of(who.team_id, who.team, who.key_id) if who is not None else ""
-            self.guard.scan_request(segments(ctx.body, ctx.api), run, scope)
+            self.guard.scan_request(ctx.api.request_segments(ctx.body), run, scope)
 
 
 class GuardStage:
@@ -151,7 +151,7 @@ class GuardResponseStage:
     # --- full bodies ---------------------------------------------------------------------------------
     async def _check_body(self, ctx: RequestContext, checker: ResponseChecker, judge: Judge | None) -> None:
         assert ctx.response is not None
-        segs = [s for s in segments(ctx.response, ctx.api, response=True) if s.kind == "assistant" and s.text]
+        segs = [s for s in ctx.api.response_segments(ctx.response) if s.kind == "assistant" and s.text]
         verdict = checker.check("\n".join(s.text for s in segs)) if segs and checker.settings else None
         if verdict is not None and verdict.deny is None and verdict.masks:
             for seg in segs:
@@ -172,10 +172,8 @@ class GuardResponseStage:
                 ctx.guard.judge_task = asyncio.ensure_future(self._judge(ctx, judge, answer))
         ctx.annotations["checks"] = ctx.guard.verdicts
         if block:
-            ending = endings.BODY_ENDINGS.get(ctx.api)
-            if ending is not None:
-                ending(ctx.response)
-                ctx.response_raw = None
+            ctx.api.blocked_body(ctx.response)
+            ctx.response_raw = None
 
     # --- the judge -----------------------------------------------------------------------------------
     async def _judge(self, ctx: RequestContext, judge: Judge, answer: str) -> str:
@@ -243,9 +241,8 @@ _HEADS = ("message_start", "response.created")
 
 def _ender(meta: dict[str, Any]) -> Any:
     def end(ctx: RequestContext, guard: StreamGuard | None) -> list[SseEvent]:
-        make = endings.STREAM_ENDINGS.get(ctx.api)
-        open_channels = list(guard.channels) if guard is not None else []
-        return make(meta, open_channels) if make is not None else []
+        open_channels = guard.open_keys() if guard is not None else []
+        return ctx.api.blocked_stream(meta, open_channels)
 
     return end
 
@@ -260,7 +257,7 @@ async def _remembering(source: AsyncIterator[SseEvent], meta: dict[str, Any]) ->
 
 
 def _question(ctx: RequestContext) -> str:
-    users = [s.text for s in segments(ctx.body, ctx.api) if s.kind in ("user", "input") and s.text]
+    users = [s.text for s in ctx.api.request_segments(ctx.body) if s.kind in ("user", "input") and s.text]
     return users[-1] if users else ""
 
 
@@ -301,7 +298,7 @@ def judge_runner(pipeline: Any) -> Any:
     caller's key (already authenticated), recorded and costed like any request."""
     async def run(parent: RequestContext, body: dict[str, Any], rid: str) -> dict[str, Any]:
         headers = CIMultiDict({"x-bastion-judge-of": parent.request_id})
-        sub = RequestContext(rid, "openai.chat", {}, headers, client_ip=parent.client_ip)
+        sub = RequestContext(rid, registry.get("openai.chat"), {}, headers, client_ip=parent.client_ip)
         sub.principal = parent.principal
         sub.annotations[JUDGE_CALL] = True
         sub.annotations["raw_body"] = orjson.dumps(body)

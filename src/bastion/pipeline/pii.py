@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from bastion.apis.text import Segment
 from bastion.config.pii import PiiConfig
 from bastion.config.schema import ProviderConfig
 from bastion.context import RequestContext
@@ -25,7 +26,6 @@ from bastion.pipeline.offload import scan
 from bastion.pipeline.pii_variants import PiiVariants, destination_maps
 from bastion.routing.constraints import constrain
 from bastion.textcache import scope_of
-from bastion.textview import Segment, segments
 
 
 class PiiBlocked(BadRequest):
@@ -66,7 +66,7 @@ class PiiStage:
         detected = ctx.pii_spans
         if detected is None:
             detected = ctx.pii_spans = {}
-        segs = [seg for seg in segments(ctx.body, ctx.api) if seg.text]
+        segs = [seg for seg in ctx.api.request_segments(ctx.body) if seg.text]
         total = sum(len(seg.text) for seg in segs)
         limit = self.settings.max_chars
         if total > limit:

@@ -24,7 +24,6 @@ from bastion.context import RequestContext
 from bastion.pii import Vault
 from bastion.pii.settings import Action
 from bastion.pii.span import LABELS
-from bastion.textview import segments
 
 Actions = Mapping[str, Action]
 
@@ -119,7 +118,7 @@ class PiiVariants:
     def _build(self, actions: Actions) -> Variant:
         body = orjson.loads(orjson.dumps(self._original))
         vault = Vault(self._hash_key)
-        for seg in segments(body, self._api):
+        for seg in self._api.request_segments(body):
             text = seg.text
             found = self._spans.get(text) if text else None
             if not found:

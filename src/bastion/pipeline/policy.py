@@ -1,6 +1,7 @@
 """Stage 3: policy (model access, data-handling rules, limits, budgets). Today: model access only
 (`check_model_access`); the policy issue adds data-handling rules, limits and budgets beside it, reading
-the request through `bastion.textview` and recording decisions in `ctx.annotations["policy"]`."""
+the request through the inbound API's text segments (`bastion.apis`) and recording decisions in
+`ctx.annotations["policy"]`."""
 
 from __future__ import annotations
 

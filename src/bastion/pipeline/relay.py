@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable
 from typing import Any
 
+from bastion.apis import registry
+from bastion.apis.text import delta_chars, text_chars
 from bastion.context import RequestContext, Target
 from bastion.errors import BadGateway, GatewayError
-from bastion.pipeline.meter import delta_chars, stream_counter, text_chars
-from bastion.pipeline.relay_scan import SCANNERS
 from bastion.sse import SseEvent, SseParser
 from bastion.translate import Codec, StreamEncoder
-from bastion.translate.openai import DONE, openai_usage
+from bastion.translate.openai import openai_usage
 from bastion.translate.responses import ResponsesUsageTracker
 from bastion.usage import Usage
 
@@ -22,35 +22,6 @@ Batch = list[SseEvent | bytes]
 
 # passed-on stream bytes held for a late text count (`StreamRelay._keep_passed`), per stream
 _KEEP_PASSED = 256 << 10
-
-_RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
-
-
-def _finished(wire: str, operation: str, ev: SseEvent) -> bool:
-    """Does this upstream event complete the answer (a stop reason or the format's terminator)?"""
-    if operation == "responses":
-        return ev.event in _RESPONSES_END or (
-            isinstance(ev.data, dict) and ev.data.get("type") in _RESPONSES_END
-        )
-    if wire == "anthropic":
-        return ev.event == "message_stop"
-    data = ev.data
-    if wire == "openai":
-        if ev.raw == b"[DONE]":
-            return True
-        choices = data.get("choices") if isinstance(data, dict) else None
-        if choices:
-            for c in choices:
-                if isinstance(c, dict) and c.get("finish_reason"):
-                    return True
-        return False
-    if wire == "gemini" and isinstance(data, dict):
-        feedback = data.get("promptFeedback")
-        if isinstance(feedback, dict) and feedback.get("blockReason"):
-            return True  # the prompt itself was blocked: a complete (content-filtered) answer
-        return any(isinstance(c, dict) and c.get("finishReason") for c in data.get("candidates") or ())
-    return False
-
 
 def _upstream_error(wire: str, ev: SseEvent) -> str | None:
     data = ev.data
@@ -64,33 +35,35 @@ def _upstream_error(wire: str, ev: SseEvent) -> str | None:
 
 class StreamRelay:
     def __init__(self, codecs: dict[str, Codec], ctx: RequestContext, wire: str, target: Target) -> None:
+        api = ctx.api
         self.ctx = ctx
         self.wire = wire
-        self.operation = ctx.operation
-        self.same = wire == ctx.wire or self.operation == "responses"
+        self.same = wire == api.wire or api.operation == "responses"
+        # the API whose format the upstream events are in: what ends them (`ClientApi.finished`)
+        self.upstream = api if self.same else registry.for_wire(wire)
         opts = ctx.body.get("stream_options")
         self.include_usage = isinstance(opts, dict) and bool(opts.get("include_usage"))
-        self.encoder: StreamEncoder = codecs[ctx.wire].stream_encoder(ctx.model, self.include_usage)
+        self.encoder: StreamEncoder = codecs[api.wire].stream_encoder(ctx.model, self.include_usage)
         self.decoder = None if self.same else codecs[wire].stream_decoder(ctx.model)
-        if ctx.operation == "responses":
+        if api.operation == "responses":
             self.tracker: Any = ResponsesUsageTracker()
         else:
             self.tracker = codecs[wire].usage_tracker() if self.same else None
-        # same-format OpenAI chat: the usage-only chunk (asked for by the gateway) is dropped unless asked for
-        self.drop_usage_chunk = (
-            self.same and not self.include_usage and wire == "openai" and self.operation == "chat"
-        )
+        # same-format OpenAI chat: chunks are decided and counted in one look (`_keep_chat_chunk`), and
+        # the usage-only chunk (asked for by the gateway) is dropped unless the client asked for it
+        self.fast_chat = self.same and api.fast_chat
+        self.drop_usage_chunk = self.fast_chat and not self.include_usage
         self.finished = False
         self.terminated = False
         self.upstream_error: str | None = None
-        # answer text counted as it passes (`bastion.pipeline.meter`), for streams that end without usage
+        # answer text counted as it passes (the API's meter, `ClientApi.count_chars`), for streams that
+        # end without usage
         ticket = ctx.admission
         self.ticket = ticket if ticket is not None and ticket.count_text else None
-        self.count = stream_counter(ctx.api)
-        self.fast_chat = self.same and wire == "openai" and self.operation == "chat"
-        # same format: the events the relay has no use for pass on as the bytes received (`relay_scan`);
-        # their text is counted only if the stream ends without usage (`_count_passed`)
-        self.scan = SCANNERS.get(ctx.api) if self.same else None
+        self.count = api.count_chars
+        # same format: the events the relay has no use for pass on as the bytes received (the API's
+        # `scanner`); their text is counted only if the stream ends without usage (`_count_passed`)
+        self.scan = api.scanner if self.same else None
         self.passed: list[bytes] = []
         self.passed_size = 0
 
@@ -100,7 +73,7 @@ class StreamRelay:
 
     async def batches(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[Batch]:
         """Client-format events, one non-empty list per upstream read (what arrived together goes out
-        together); a `bytes` item is a run of complete events relayed as received (`relay_scan`). A
+        together); a `bytes` item is a run of complete events relayed as received (`ClientApi.scanner`). A
         failure before the first event is raised (the client still gets a proper HTTP error and the call
         stage may fall back); after it, it becomes an error event."""
         ctx = self.ctx
@@ -181,11 +154,7 @@ class StreamRelay:
         self.passed_size = 0
 
     def _fail(self, err: GatewayError) -> Batch:
-        if self.ctx.operation == "responses":  # the Responses API's own stream error event
-            data = {"type": "error", "code": err.code, "message": err.message, "param": err.param}
-            return [SseEvent("error", data)]
-        etype = err.anthropic_type if self.ctx.flavor == "anthropic" else err.openai_type
-        return self.encoder.error(err.message, etype)
+        return list(self.ctx.api.stream_error(err, self.encoder))
 
     def _keep_chat_chunk(self, ev: SseEvent) -> bool:
         """`_on_event` for an OpenAI chat stream relayed to an OpenAI client, and the answer-text count:
@@ -225,7 +194,7 @@ class StreamRelay:
         return True
 
     def _on_event(self, ev: SseEvent) -> Iterable[SseEvent]:
-        if not self.finished and _finished(self.wire, self.operation, ev):
+        if not self.finished and self.upstream.finished(ev):
             self.finished = True
         err = _upstream_error(self.wire, ev)
         if err is not None:
@@ -278,8 +247,8 @@ class StreamRelay:
             return out
         if not self.same:
             out.extend(self.encoder.close())
-        elif not self.terminated and self.wire == "openai" and ctx.operation == "chat":
-            out.append(DONE)
+        elif not self.terminated and ctx.api.terminator is not None:
+            out.append(ctx.api.terminator)
         ctx.stream_completed = True
         return out
 

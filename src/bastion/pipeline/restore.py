@@ -5,13 +5,13 @@ contain (under any action) is flagged or masked (`pii.response_scan`), streams i
 
 from __future__ import annotations
 
+from bastion.apis.text import Segment
 from bastion.config.pii import PiiConfig
 from bastion.context import RequestContext
 from bastion.pii import PiiEngine, Span, Vault
 from bastion.pipeline.offload import scan
 from bastion.pipeline.pii_variants import vault_for
 from bastion.pipeline.restore_stream import mask_spans, new_in_response, request_values, restore_events
-from bastion.textview import Segment, segments
 
 _SCANNED_KINDS = frozenset({"assistant", "tool_input"})  # tool_arguments are JSON text: not scanned
 
@@ -48,7 +48,7 @@ class RestoreStage:
         if ctx.response is None:
             return
         changed = False
-        segs = segments(ctx.response, ctx.api, response=True)
+        segs = ctx.api.response_segments(ctx.response)
         if restore:
             for seg in segs:
                 changed |= restore_segment(vault, seg)

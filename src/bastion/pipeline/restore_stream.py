@@ -7,9 +7,10 @@ text is delayed no more than the restorer's and the masker's bounded holdbacks."
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from bastion.apis.base import Key
 from bastion.context import RequestContext
 from bastion.pii import PiiEngine, StreamRestorer, Vault, new_findings, placeholders
 from bastion.pii.span import Span
@@ -47,13 +48,12 @@ class _Channels:
     def __init__(self, vault: Vault, find: Callable[[str], list[Span]] | None = None) -> None:
         self.vault = vault
         self.find = find  # set when masking: PII in the output the request did not hold
-        self.open: dict[Hashable, StreamRestorer] = {}
-        self.masks: dict[Hashable, StreamMasker] = {}
+        self.open: dict[Key, StreamRestorer] = {}
+        self.masks: dict[Key, StreamMasker] = {}
         self.maskers: list[StreamMasker] = []  # every channel's, for the counts
         self.masked: Counter[str] = Counter()  # findings masked in whole texts (Responses `.done` events)
-        self.meta: dict[str, Any] = {"object": "chat.completion.chunk"}  # id/model/created of the last chunk
 
-    def feed(self, key: Hashable, text: str, json_string: bool = False) -> str:
+    def feed(self, key: Key, text: str, json_string: bool = False) -> str:
         r = self.open.get(key)
         if r is None:
             r = self.open[key] = StreamRestorer(self.vault, json_string=json_string)
@@ -64,7 +64,7 @@ class _Channels:
         m = self.masks.get(key)
         return m.feed(out) if m is not None else out
 
-    def flush(self, key: Hashable) -> str:
+    def flush(self, key: Key) -> str:
         r = self.open.pop(key, None)
         tail = r.flush() if r is not None else ""
         m = self.masks.pop(key, None)
@@ -86,161 +86,31 @@ class _Channels:
             total.update(m.found)
         return dict(total or self.masked)
 
-    def flush_where(self, pred: Any) -> list[tuple[Hashable, str]]:
-        keys = [k for k in self.open if pred(k)]
-        return [(k, self.flush(k)) for k in keys]
+    def open_keys(self) -> list[Key]:
+        return list(self.open)
 
 
-def _openai_chat(ev: SseEvent, ch: _Channels) -> list[SseEvent]:
-    data = ev.data
-    if ev.raw == b"[DONE]" or not isinstance(data, dict):
-        tails = ch.flush_where(lambda k: True)
-        extra = [_openai_tail(ch, k, t) for k, t in tails if t]
-        return [*extra, ev]
-    for field in ("id", "created", "model"):
-        if field in data:
-            ch.meta[field] = data[field]
-    changed = False
-    for choice in data.get("choices") or ():
-        if not isinstance(choice, dict):
-            continue
-        i = choice.get("index", 0)
-        delta = choice.get("delta")
-        if isinstance(delta, dict):
-            if isinstance(delta.get("content"), str):
-                delta["content"] = ch.feed((i, "c"), delta["content"])
-                changed = True
-            for call in delta.get("tool_calls") or ():
-                fn = call.get("function") if isinstance(call, dict) else None
-                if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
-                    fn["arguments"] = ch.feed((i, "t", call.get("index", 0)), fn["arguments"], True)
-                    changed = True
-        if choice.get("finish_reason"):
-            for key, tail in ch.flush_where(lambda k, i=i: k[0] == i):
-                if not tail:
-                    continue
-                delta = choice.setdefault("delta", {})
-                if key[1] == "c":
-                    delta["content"] = (delta.get("content") or "") + tail
-                else:
-                    delta.setdefault("tool_calls", []).append(
-                        {"index": key[2], "function": {"arguments": tail}}
-                    )
-                changed = True
-    if changed:
-        ev.raw = None
-    return [ev]
+class _Collect:
+    """A sink that changes nothing and keeps the answer text it is fed (for the end-of-stream scan)."""
 
+    __slots__ = ("texts",)
 
-def _openai_tail(ch: _Channels, key: Hashable, tail: str) -> SseEvent:
-    i, kind = key[0], key[1]  # type: ignore[index]
-    delta: dict[str, Any] = {"content": tail}
-    if kind != "c":
-        delta = {"tool_calls": [{"index": key[2], "function": {"arguments": tail}}]}  # type: ignore[index]
-    return SseEvent.of({**ch.meta, "choices": [{"index": i, "delta": delta, "finish_reason": None}]})
+    def __init__(self) -> None:
+        self.texts: list[str] = []
 
+    def feed(self, key: Key, text: str, json_string: bool = False) -> str:
+        if not json_string:
+            self.texts.append(text)
+        return text
 
-def _anthropic(ev: SseEvent, ch: _Channels) -> list[SseEvent]:
-    data = ev.data
-    if not isinstance(data, dict):
-        return [ev]
-    etype = data.get("type")
-    if etype == "content_block_delta":
-        delta = data.get("delta") or {}
-        idx = data.get("index", 0)
-        if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
-            delta["text"] = ch.feed((idx, "text"), delta["text"])
-            ev.raw = None
-        elif delta.get("type") == "input_json_delta" and isinstance(delta.get("partial_json"), str):
-            delta["partial_json"] = ch.feed((idx, "json"), delta["partial_json"], True)
-            ev.raw = None
-        return [ev]
-    if etype in ("content_block_stop", "message_delta", "message_stop"):
-        idx = data.get("index")
-        out = []
-        for key, tail in ch.flush_where(lambda k: idx is None or k[0] == idx):
-            if tail:
-                field = "text" if key[1] == "text" else "partial_json"  # type: ignore[index]
-                dtype = "text_delta" if field == "text" else "input_json_delta"
-                out.append(
-                    SseEvent.of(
-                        {
-                            "type": "content_block_delta",
-                            "index": key[0],  # type: ignore[index]
-                            "delta": {"type": dtype, field: tail},
-                        },
-                        "content_block_delta",
-                    )
-                )
-        return [*out, ev]
-    return [ev]
-
-
-def _responses(ev: SseEvent, ch: _Channels) -> list[SseEvent]:
-    data = ev.data
-    if not isinstance(data, dict):
-        return [ev]
-    etype = data.get("type", ev.event)
-    key = (data.get("item_id"), data.get("content_index"))
-    out: list[SseEvent] = []
-    if etype == "response.output_text.delta" and isinstance(data.get("delta"), str):
-        data["delta"] = ch.feed(key, data["delta"])
-    elif etype == "response.function_call_arguments.delta" and isinstance(data.get("delta"), str):
-        data["delta"] = ch.feed(key, data["delta"], True)
-    elif etype in ("response.output_text.done", "response.function_call_arguments.done"):
-        tail = ch.flush(key)
-        if tail:
-            delta_type = etype.replace(".done", ".delta")
-            out.append(
-                SseEvent.of(
-                    {
-                        **{k: v for k, v in data.items() if k not in ("text", "arguments")},
-                        "type": delta_type,
-                        "delta": tail,
-                    },
-                    delta_type,
-                )
-            )
-        for field in ("text", "arguments"):
-            if isinstance(data.get(field), str):
-                data[field] = ch.whole(data[field], json_string=field == "arguments")
-    else:
-        from bastion.textview import responses_response
-
-        holder = data.get("response") if isinstance(data.get("response"), dict) else None
-        item = data.get("item") if isinstance(data.get("item"), dict) else None
-        part = data.get("part") if isinstance(data.get("part"), dict) else None
-        body = holder or ({"output": [item]} if item else None)
-        for seg in responses_response(body) if body else ():
-            seg.set(ch.whole(seg.text, json_string=seg.kind == "tool_arguments"))
-        if part is not None and isinstance(part.get("text"), str):
-            part["text"] = ch.whole(part["text"])
-    ev.raw = None
-    return [*out, ev]
-
-
-def _text_of(ev: SseEvent) -> str:
-    """Assistant text carried by a client-format event (for the end-of-stream scan)."""
-    data = ev.data
-    if not isinstance(data, dict):
+    def flush(self, key: Key) -> str:
         return ""
-    if "choices" in data:
-        return "".join(
-            c.get("delta", {}).get("content") or "" for c in data["choices"] if isinstance(c, dict)
-        )
-    delta = data.get("delta")
-    if isinstance(delta, dict) and isinstance(delta.get("text"), str):
-        return delta["text"]
-    if data.get("type") == "response.output_text.delta" and isinstance(delta, str):
-        return delta
-    return ""
 
+    def whole(self, text: str, json_string: bool = False) -> str:
+        return text
 
-_VIEWS: dict[str, Callable[[SseEvent, _Channels], list[SseEvent]]] = {
-    "anthropic.messages": _anthropic,
-    "openai.responses": _responses,
-    "openai.chat": _openai_chat,
-}
+    def open_keys(self) -> list[Key]:
+        return []
 
 
 async def restore_events(
@@ -264,34 +134,35 @@ async def restore_events(
 
     find = new_pii if scanner is not None and mask else None
     ch = _Channels(vault if restore else Vault(), find)
-    view = _VIEWS.get(ctx.api) if restore or find is not None else None
+    walker = ctx.api.walker(ch) if restore or find is not None else None
     flag = scanner is not None and not mask
-    seen: list[str] = []
+    collect = _Collect()
+    reader = ctx.api.walker(collect) if flag else None  # the answer text of each event sent, unchanged
+    count = ctx.api.count_chars
     size = 0
     try:
         async for ev in source:
-            if view is None:
+            if walker is None:
                 outs = [ev]
             else:
-                size_of = len(ev.raw) if ev.raw is not None else len(_text_of(ev))
-                outs = await scan(size_of, view, ev, ch)
+                size_of = len(ev.raw) if ev.raw is not None else count(ev.data)
+                outs = await scan(size_of, walker.event, ev)
             for out in outs:
-                if flag and size < _SCAN_CAP:
-                    text = _text_of(out)
-                    seen.append(text)
-                    size += len(text)
+                if reader is not None and size < _SCAN_CAP:
+                    before = len(collect.texts)
+                    reader.event(out)
+                    size += sum(len(t) for t in collect.texts[before:])
                 yield out
-        if view is not None and ctx.api == "openai.chat":
-            for key, tail in ch.flush_where(lambda k: True):
-                if tail:
-                    yield _openai_tail(ch, key, tail)
+        if walker is not None:  # a stream that ended without closing its channels: what they still hold
+            for out in walker.end():
+                yield out
     finally:
         await source.aclose()  # type: ignore[attr-defined]
         found: dict[str, int] = {}
         if find is not None:
             found = ch.found()
-        elif flag and seen:
-            text = "".join(seen)
+        elif flag and collect.texts:
+            text = "".join(collect.texts)
             assert scanner is not None
             spans = await scan(len(text), new_in_response, scanner, text, vault, known)
             found = dict(Counter(span.label for span in spans))

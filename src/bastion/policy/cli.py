@@ -2,8 +2,8 @@
 and show what they decide for a request (with the trace of every rule), without a running gateway.
 
 FILE is a gateway config (its `policies:` and `policy.path`) or a policy file/directory (`policies:` or a
-bare list of rules). The request file is a client body (`--api` names its API, default openai.chat), or an
-envelope: {"api": ..., "headers": {...}, "caller": {"team", "key", "user"}, "body": {...}}.
+bare list of rules). The request file is a client body (`--api` names its API, default the OpenAI chat API),
+or an envelope: {"api": ..., "headers": {...}, "caller": {"team", "key", "user"}, "body": {...}}.
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ import orjson
 import yaml
 from pydantic import ValidationError
 
+from bastion.apis import registry
+
 EXIT_INVALID = 2
-_APIS = ("openai.chat", "anthropic.messages", "openai.responses", "openai.embeddings")
+_APIS = registry.names()
+_DEFAULT_API = registry.DEFAULT.name
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -83,10 +86,10 @@ def _request(path: str, api: str | None) -> tuple[str, dict[str, Any], dict[str,
     data = orjson.loads(Path(path).read_bytes())
     if isinstance(data, dict) and isinstance(data.get("body"), dict):
         headers = {str(k).lower(): str(v) for k, v in (data.get("headers") or {}).items()}
-        return api or data.get("api") or "openai.chat", data["body"], headers, data.get("caller") or {}
+        return api or data.get("api") or _DEFAULT_API, data["body"], headers, data.get("caller") or {}
     if not isinstance(data, dict):
         raise ValueError("the request file must hold a JSON object")
-    return api or "openai.chat", data, {}, {}
+    return api or _DEFAULT_API, data, {}, {}
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -120,7 +123,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         return PiiEngine(config.pii if config is not None else PiiConfig())
 
     enforcer = RequestEnforcer(SimpleNamespace(active=active), settings, providers, engine)
-    ctx = RequestContext("policy-test", api, copy.deepcopy(body), headers)
+    ctx = RequestContext("policy-test", registry.get(api), copy.deepcopy(body), headers)
     ctx.model = str(body.get("model", ""))
     ctx.stream = bool(body.get("stream"))
     ctx.principal = Principal(
@@ -166,6 +169,6 @@ def register(sub: Any) -> None:
     test = psub.add_parser("test", help="print the decision and trace for a request (no gateway needed)")
     test.add_argument("--config", required=True, help="gateway config or policy file/directory")
     test.add_argument("--request", required=True, help="JSON request body, or an envelope with body/headers")
-    test.add_argument("--api", choices=_APIS, help="inbound API of a bare body (default openai.chat)")
+    test.add_argument("--api", choices=_APIS, help=f"inbound API of a bare body (default {_DEFAULT_API})")
     test.add_argument("--exit-code", action="store_true", help="exit 1 when the request is denied")
     test.set_defaults(func=cmd_test)

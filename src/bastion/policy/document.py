@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bastion.apis import registry
 from bastion.pii.settings import Action as PiiAction
 from bastion.pii.span import LABELS
 from bastion.policy.expr import ExprError, compile_expr
@@ -30,7 +31,7 @@ GuardAction = Literal["block", "flag", "mask", "off"]
 GUARD_CHECKS = ("prompt_injection", "toxicity", "judge", "pii", "secrets")  # bastion.guard
 RESPONSE_ACTIONS = frozenset({"deny", "flag", "redact"})
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_APIS = ("openai.chat", "openai.embeddings", "openai.responses", "anthropic.messages")
+_APIS = registry.names()
 
 
 class _Strict(BaseModel):
@@ -101,7 +102,7 @@ class When(_Strict):
     models: list[str] | None = Field(None, description="requested model globs; any")
     models_not: list[str] | None = Field(None, description="requested model matches none of these globs")
     use_case: list[str] | None = Field(None, description="the use-case header's value is one of these")
-    apis: list[str] | None = Field(None, description="inbound API: openai.chat, anthropic.messages, ...")
+    apis: list[str] | None = Field(None, description="inbound API: " + ", ".join(_APIS))
     tokens_over: int | None = Field(None, ge=0, description="estimated prompt tokens above this")
     time: TimeWindow | None = None
     headers: dict[str, list[str]] | None = Field(None, description="header -> accepted value globs")

@@ -27,7 +27,6 @@ from bastion.policy.compiled import CompiledSet
 from bastion.policy.decision import Decision
 from bastion.policy.facts import Facts
 from bastion.textcache import scope_of
-from bastion.textview import segments
 
 EngineFactory = Callable[[], Any]  # -> a PII engine (with .detect) or None
 
@@ -86,9 +85,9 @@ class RequestEnforcer:
         body = ctx.body
         headers = ctx.headers
         return Facts(
-            api=ctx.api,
+            api=ctx.api.name,
             model=ctx.model,
-            texts=[s.text for s in segments(body, ctx.api) if s.text],
+            texts=[s.text for s in ctx.api.request_segments(body) if s.text],
             headers=headers,
             team=p.team if p else None,
             team_id=p.team_id if p else None,
@@ -149,7 +148,7 @@ class RequestEnforcer:
             ctx.pii_overrides = dict(d.redact)
         if d.mask:
             masked = 0
-            for seg in segments(ctx.body, ctx.api):
+            for seg in ctx.api.request_segments(ctx.body):
                 text = new = seg.text
                 for regex, replacement in d.mask:
                     new, n = regex.subn(replacement.replace("\\", "\\\\"), new)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bastion.apis import registry
 from bastion.policy.expr import Getter, Resolver
 
 Detector = Callable[[str], list[Any]]  # text -> spans with `.label` (bastion.pii.PiiEngine.detect)
@@ -36,7 +37,7 @@ class Facts:
     def __init__(
         self,
         *,
-        api: str = "openai.chat",
+        api: str = registry.DEFAULT.name,
         model: str = "",
         texts: list[str] | None = None,
         headers: Mapping[str, str] | None = None,

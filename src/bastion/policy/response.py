@@ -4,16 +4,19 @@ patterns, keywords, PII or secrets (`pii: [SECRET]`), or an expression over `sco
 Full bodies are checked once. Streams are checked as they flow: each text channel (a choice's content, a
 content block, a Responses output part) holds back its last `HOLD` characters, so text is only sent
 after the rules have seen it with some context; a match longer than that across chunk boundaries may
-pass a mask (never a deny, which sees the held-back window plus the last `HOLD` characters sent). A deny
-mid-stream ends the stream with the provider's own error event (OpenAI `{"error": ...}`, Anthropic
-`event: error`, Responses `event: error`), so SDKs raise a clean error.
+pass a mask (never a deny, which sees the held-back window plus the last `HOLD` characters sent). Where the
+text sits in each event is the inbound API's stream walker (`ClientApi.walker`), with `StreamGuard` as its
+sink. A deny mid-stream ends the stream with the provider's own error event (`ClientApi.deny_event`:
+OpenAI `{"error": ...}`, Anthropic and Responses `event: error`, Gemini's error object), so SDKs raise a
+clean error.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from bastion.apis.base import Key
 from bastion.context import RequestContext
 from bastion.errors import PolicyDenied
 from bastion.policy.compiled import CompiledRule, CompiledSet
@@ -22,7 +25,6 @@ from bastion.policy.decision import RuleHit
 from bastion.policy.enforce import deny_message
 from bastion.policy.facts import Facts
 from bastion.sse import SseEvent
-from bastion.textview import segments
 
 HOLD = 256
 Detector = Callable[[str], list[Any]] | None
@@ -98,7 +100,7 @@ class OutputChecker:
 # --- full bodies -------------------------------------------------------------------------------------
 def check_body(ctx: RequestContext, checker: OutputChecker) -> None:
     assert ctx.response is not None
-    segs = [s for s in segments(ctx.response, ctx.api, response=True) if s.text]
+    segs = [s for s in ctx.api.response_segments(ctx.response) if s.text]
     verdict = checker.check("\n".join(s.text for s in segs))
     denied = verdict.deny
     checker.record(ctx, denied)
@@ -137,11 +139,14 @@ class StreamGuard:
     def __init__(self, checker: Any, cut: Cut | None = None) -> None:
         self.checker = checker  # OutputChecker, or anything with check/mask/seen/record
         self.cut = cut
-        self.channels: dict[Hashable, _Channel] = {}
+        self.channels: dict[Key, _Channel] = {}
         self.denied: Any = None
 
-    def feed(self, key: Hashable, text: str) -> str:
-        """Text to send now for this channel ('' while holding back)."""
+    def feed(self, key: Key, text: str, json_string: bool = False) -> str:
+        """Text to send now for this channel ('' while holding back). Tool-call arguments (`json_string`)
+        are not checked."""
+        if json_string:
+            return text
         ch = self.channels.setdefault(key, _Channel())
         ch.pending += text
         if self.cut is not None:
@@ -153,7 +158,7 @@ class StreamGuard:
             return ""
         return self._release(ch, HOLD)
 
-    def flush(self, key: Hashable) -> str:
+    def flush(self, key: Key) -> str:
         ch = self.channels.pop(key, None)
         if ch is None or not ch.pending:
             return ""
@@ -172,8 +177,16 @@ class StreamGuard:
             return ""
         return self.checker.mask(window, verdict.masks) if verdict.masks else window
 
-    def flush_all(self) -> list[tuple[Hashable, str]]:
-        return [(key, self.flush(key)) for key in list(self.channels)]
+    def open_keys(self) -> list[Key]:
+        return list(self.channels)
+
+    def whole(self, text: str, json_string: bool = False) -> str:
+        """A complete text an event repeats (Responses `.done` events, items, the final response): masked
+        once something was (it already passed the checks as deltas)."""
+        if json_string or not text or not self.checker.seen:
+            return text
+        verdict = self.checker.check(text)
+        return self.checker.mask(text, verdict.masks) if verdict.masks else text
 
     def _release(self, ch: _Channel, hold: int) -> str:
         verdict = self.checker.check(ch.tail + ch.pending)
@@ -188,118 +201,9 @@ class StreamGuard:
         return out
 
 
-def _error_event(ctx: RequestContext, hit: RuleHit) -> SseEvent:
-    message = deny_message(hit.id, hit.message)
-    if ctx.api == "anthropic.messages":
-        err = {"type": "permission_error", "message": message}
-        return SseEvent.of({"type": "error", "error": err}, "error")
-    if ctx.api == "openai.responses":
-        return SseEvent.of(
-            {"type": "error", "code": "policy_denied", "message": message, "param": None}, "error"
-        )
-    err = {"message": message, "type": "permission_error", "param": None, "code": "policy_denied"}
-    return SseEvent.of({"error": err})
-
-
-def _openai_chat(ev: SseEvent, g: StreamGuard) -> list[SseEvent]:
-    data = ev.data
-    if not isinstance(data, dict):  # [DONE]: release anything still held (a stream without finish_reason)
-        return [*(_openai_tail(key, tail) for key, tail in g.flush_all() if tail), ev]
-    for choice in data.get("choices") or ():
-        if not isinstance(choice, dict):
-            continue
-        i = choice.get("index", 0)
-        delta = choice.get("delta")
-        if isinstance(delta, dict) and isinstance(delta.get("content"), str):
-            delta["content"] = g.feed(i, delta["content"])
-            ev.raw = None
-        if choice.get("finish_reason"):
-            tail = g.flush(i)
-            if tail:
-                delta = choice.setdefault("delta", {})
-                delta["content"] = (delta.get("content") or "") + tail
-                ev.raw = None
-    return [ev]
-
-
-def _openai_tail(index: Hashable, text: str) -> SseEvent:
-    choice = {"index": index, "delta": {"content": text}, "finish_reason": None}
-    return SseEvent.of({"object": "chat.completion.chunk", "choices": [choice]})
-
-
-def _anthropic(ev: SseEvent, g: StreamGuard) -> list[SseEvent]:
-    data = ev.data
-    if not isinstance(data, dict):
-        return [ev]
-    etype = data.get("type")
-    if etype == "content_block_delta":
-        delta = data.get("delta") or {}
-        if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
-            delta["text"] = g.feed(data.get("index", 0), delta["text"])
-            ev.raw = None
-        return [ev]
-    if etype == "content_block_stop":
-        idx = data.get("index", 0)
-        tail = g.flush(idx)
-        if tail:
-            delta = {"type": "text_delta", "text": tail}
-            extra = {"type": "content_block_delta", "index": idx, "delta": delta}
-            return [SseEvent.of(extra, "content_block_delta"), ev]
-    return [ev]
-
-
-def _responses(ev: SseEvent, g: StreamGuard) -> list[SseEvent]:
-    data = ev.data
-    if not isinstance(data, dict):
-        return [ev]
-    etype = data.get("type", ev.event)
-    key = (data.get("item_id"), data.get("content_index"))
-    if etype == "response.output_text.delta" and isinstance(data.get("delta"), str):
-        data["delta"] = g.feed(key, data["delta"])
-        ev.raw = None
-        return [ev]
-    if etype == "response.output_text.done":
-        tail = g.flush(key)
-        out = []
-        if tail:
-            extra = {**{k: v for k, v in data.items() if k != "text"}, "type": "response.output_text.delta",
-                     "delta": tail}  # fmt: skip
-            out.append(SseEvent.of(extra, "response.output_text.delta"))
-        if g.checker.seen and _mask_texts(data, g.checker):
-            ev.raw = None
-        return [*out, ev]
-    if g.checker.seen and _mask_texts(data, g.checker):  # parts, items and the completed response
-        ev.raw = None
-    return [ev]
-
-
-def _mask_texts(node: Any, checker: OutputChecker) -> bool:
-    """Mask every `text` string in a Responses event (content_part.done, output_item.done, completed)."""
-    changed = False
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "text" and isinstance(value, str) and value:
-                verdict = checker.check(value)
-                if verdict.masks:
-                    node[key] = checker.mask(value, verdict.masks)
-                    changed = True
-            elif isinstance(value, dict | list):
-                changed |= _mask_texts(value, checker)
-    elif isinstance(node, list):
-        for item in node:
-            changed |= _mask_texts(item, checker)
-    return changed
-
-
-_STREAM_VIEWS: dict[str, Callable[[SseEvent, StreamGuard], list[SseEvent]]] = {
-    "openai.chat": _openai_chat,
-    "anthropic.messages": _anthropic,
-    "openai.responses": _responses,
-}
-
-
 def _deny_events(ctx: RequestContext, guard: StreamGuard) -> list[SseEvent]:
-    return [_error_event(ctx, guard.denied)]
+    hit = guard.denied
+    return [ctx.api.deny_event(deny_message(hit.id, hit.message))]
 
 
 async def guard_events(
@@ -312,26 +216,21 @@ async def guard_events(
 ) -> AsyncIterator[SseEvent]:
     """`source` with each text channel checked as it flows (`StreamGuard`); a denial ends the stream with
     `end(ctx, guard)` (default: the provider's error event) and nothing after it."""
-    view = _STREAM_VIEWS.get(ctx.api)
     guard = StreamGuard(checker, cut)
+    walker = ctx.api.walker(guard)
     try:
         async for ev in source:
-            outs = view(ev, guard) if view is not None else [ev]
+            outs = walker.event(ev) if walker is not None else [ev]
             if guard.denied is not None:
                 for out in end(ctx, guard):
                     yield out
                 return
             for out in outs:
                 yield out
-        if ctx.api == "openai.chat":  # a stream that ended without finish_reason: release what is held
-            for key in list(guard.channels):
-                tail = guard.flush(key)
-                if guard.denied is not None:
-                    for out in end(ctx, guard):
-                        yield out
-                    return
-                if tail:
-                    yield _openai_tail(key, tail)
+        if walker is not None:  # a stream that ended without closing its channels: release what is held
+            outs = walker.end()
+            for out in end(ctx, guard) if guard.denied is not None else outs:
+                yield out
     finally:
         checker.record(ctx, guard.denied)
         await source.aclose()  # type: ignore[attr-defined]

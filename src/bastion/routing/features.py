@@ -25,12 +25,11 @@ class RequestFeatures:
         raw = ctx.annotations.get("raw_body")
         size = len(raw) if isinstance(raw, bytes | bytearray) else 0
         body = ctx.body
-        limit = body.get("max_tokens") or body.get("max_completion_tokens") or body.get("max_output_tokens")
         return cls(
-            ctx.api,
+            ctx.api.name,
             ctx.stream,
             size // 4,
-            limit if isinstance(limit, int) else None,
+            ctx.api.max_output_tokens(body) or None,
             bool(body.get("tools")),
         )
 
@@ -46,7 +45,7 @@ class RequestFeatures:
         return "xl"
 
     def context(self, names: Sequence[str]) -> str:
-        """The adaptive strategy's context key, e.g. "api=openai.chat|size=s|tools=0"."""
+        """The adaptive strategy's context key, e.g. "api=<ctx.api.name>|size=s|tools=0"."""
         parts = []
         for name in names:
             if name == "api":

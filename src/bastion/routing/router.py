@@ -157,10 +157,10 @@ class Router:
 
     # ---- planning ------------------------------------------------------------------------------------
     def plan(self, ctx: RequestContext) -> RoutePlan:
-        group = self.groups.get(ctx.operation, {}).get(ctx.model)
+        group = self.groups.get(ctx.api.operation, {}).get(ctx.model)
         if group is None:
             raise NotFound(
-                f"The model '{ctx.model}' does not exist or is not available for {ctx.operation}",
+                f"The model '{ctx.model}' does not exist or is not available for {ctx.api.operation}",
                 param="model",
                 code="model_not_found",
             )

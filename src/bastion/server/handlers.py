@@ -12,8 +12,10 @@ import orjson
 from aiohttp import web
 
 from bastion import __version__
+from bastion.apis import registry
+from bastion.apis.base import ClientApi
 from bastion.context import RequestContext
-from bastion.errors import GatewayError, NotFound, PayloadTooLarge, render
+from bastion.errors import GatewayError, NotFound, PayloadTooLarge
 from bastion.pipeline.policy import model_allowed
 from bastion.server.ids import RequestIds
 from bastion.server.respond import respond
@@ -58,13 +60,13 @@ def _stamp(request: web.Request, resp: web.StreamResponse, started_ns: int) -> w
 
 
 def error_response(
-    err: GatewayError, flavor: str, request_id: str, ctx: RequestContext | None = None
+    err: GatewayError, api: ClientApi, request_id: str, ctx: RequestContext | None = None
 ) -> web.Response:
     headers = {"x-request-id": request_id, **err.headers}
     if ctx is not None:
         headers["x-bastion-overhead-ms"] = f"{ctx.overhead_ms():.3f}"
     return web.Response(
-        body=render(err, flavor), status=err.status_code, content_type="application/json", headers=headers
+        body=api.error_body(err), status=err.status_code, content_type="application/json", headers=headers
     )
 
 
@@ -77,10 +79,11 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
         raise PayloadTooLarge(f"the request body is larger than the limit of {limit} bytes") from None
 
 
-async def _serve(request: web.Request, api: str) -> web.StreamResponse:
+async def _serve(request: web.Request, api: ClientApi) -> web.StreamResponse:
     state: GatewayState = request.app[STATE]
     rid = _request_id(request)
-    ctx = RequestContext(rid, api, {}, request.headers, client_ip=request.remote)
+    params = _params(request, api)
+    ctx = RequestContext(rid, api, {}, request.headers, client_ip=request.remote, params=params)
     try:
         ctx.annotations["raw_body"] = await _read_body(request, state.config.server.max_body_bytes)
         await state.pipeline.run(ctx)
@@ -90,7 +93,7 @@ async def _serve(request: web.Request, api: str) -> web.StreamResponse:
     except GatewayError as err:
         ctx.error = err
         state.pipeline.seal(ctx)
-        return error_response(err, ctx.flavor, rid, ctx)
+        return error_response(err, ctx.api, rid, ctx)
     except asyncio.CancelledError:
         cut = state.inflight.claim_cut()  # the drain's deadline (`bastion.server.drain`), or the client left
         if cut is None:
@@ -98,47 +101,60 @@ async def _serve(request: web.Request, api: str) -> web.StreamResponse:
             raise
         ctx.error = cut
         state.pipeline.seal(ctx)
-        return error_response(cut, ctx.flavor, rid, ctx)
+        return error_response(cut, ctx.api, rid, ctx)
     finally:
         ctx.ended_ns = time.perf_counter_ns()
         await state.pipeline.finish(ctx)
 
 
-def _api(api: str) -> Handler:
+def _params(request: web.Request, api: ClientApi) -> dict[str, str]:
+    """The route's path parameters and the query parameters `api` reads."""
+    params = dict(request.match_info)
+    if api.query_params:
+        query = request.query
+        params.update((name, query[name]) for name in api.query_params if name in query)
+    return params
+
+
+def _api(api: ClientApi) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         return await _serve(request, api)
 
-    handler.__name__ = api.replace(".", "_")
+    handler.__name__ = api.name.replace(".", "_")
     return handler
 
 
 async def models(request: web.Request) -> web.Response:
+    """`GET /v1/models`: OpenAI's shape; Anthropic's when the request carries `anthropic-version`, Gemini's
+    when it carries a Gemini key (`x-goog-api-key` or `?key=`)."""
+    headers = request.headers
+    if "anthropic-version" in headers:
+        api = registry.get("anthropic.messages")
+    elif "x-goog-api-key" in headers or "key" in request.query:
+        api = registry.get("gemini.generate")
+    else:
+        api = registry.DEFAULT
+    return await _models(request, api)
+
+
+def _models_of(api: ClientApi) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await _models(request, api)
+
+    return handler
+
+
+async def _models(request: web.Request, api: ClientApi) -> web.Response:
+    """The model names the caller's key may use, in `api`'s shape."""
     state: GatewayState = request.app[STATE]
     rid = _request_id(request)
-    anthropic = "anthropic-version" in request.headers
-    ctx = RequestContext(rid, "anthropic.messages" if anthropic else "openai.chat", {}, request.headers)
+    ctx = RequestContext(rid, api, {}, request.headers, params=_params(request, api))
     try:
         await next(s for s in state.pipeline.stages if s.name == "authenticate").run(ctx)
     except GatewayError as err:
-        return error_response(err, ctx.flavor, rid)
+        return error_response(err, api, rid)
     names = [n for n in state.models.names if model_allowed(ctx.principal, n)]
-    if anthropic:
-        data = [
-            {"type": "model", "id": n, "display_name": n, "created_at": "1970-01-01T00:00:00Z"} for n in names
-        ]
-        body = {
-            "data": data,
-            "has_more": False,
-            "first_id": names[0] if names else None,
-            "last_id": names[-1] if names else None,
-        }
-    else:
-        body = {
-            "object": "list",
-            "data": [
-                {"id": n, "object": "model", "created": 0, "owned_by": state.models.owner[n]} for n in names
-            ],
-        }
+    body = api.model_list(names, state.models.owner)
     return web.Response(
         body=orjson.dumps(body), content_type="application/json", headers={"x-request-id": rid}
     )
@@ -178,7 +194,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 async def _handle(request: web.Request, handler: Handler, started: int) -> web.StreamResponse:
-    flavor = "anthropic" if request.path.startswith("/v1/messages") else "openai"
+    api = registry.for_path(request.path)
     try:
         return _stamp(request, await handler(request), started)
     except web.HTTPException as exc:
@@ -190,14 +206,14 @@ async def _handle(request: web.Request, handler: Handler, started: int) -> web.S
             else GatewayError(exc.reason or "request error")
         )
         err.status = exc.status  # type: ignore[misc]
-        return _stamp(request, error_response(err, flavor, _request_id(request)), started)
+        return _stamp(request, error_response(err, api, _request_id(request)), started)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
         rid = _request_id(request)
         log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
         err = GatewayError("internal gateway error; see the gateway log for this request id")
-        return _stamp(request, error_response(err, flavor, rid), started)
+        return _stamp(request, error_response(err, api, rid), started)
 
 
 def add_routes(app: web.Application) -> None:
@@ -205,10 +221,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/v1/models", models)
-    for path, api in (
-        ("/v1/chat/completions", "openai.chat"),
-        ("/v1/embeddings", "openai.embeddings"),
-        ("/v1/responses", "openai.responses"),
-        ("/v1/messages", "anthropic.messages"),
-    ):
-        app.router.add_post(path, _api(api))
+    for api in registry.APIS.values():
+        for path in api.routes:
+            app.router.add_post(path, _api(api))
+        if api.models_route:
+            app.router.add_get(api.models_route, _models_of(api))

@@ -66,6 +66,8 @@ async def respond(
             body=body, status=ctx.status, content_type="application/json", headers=_headers(ctx, settings)
         )
     events = ctx.events
+    if ctx.api.array_stream(ctx.params):
+        return await _respond_array(ctx, settings, seal, events)
     if type(events) is RelayEvents:  # nothing wraps the relay: take its events batch by batch
         return await _respond_batches(request, ctx, settings, seal, events, claim_cut=claim_cut)
     try:
@@ -86,6 +88,27 @@ async def respond(
         return resp
     finally:
         await events.aclose()  # type: ignore[attr-defined]
+
+
+async def _respond_array(
+    ctx: RequestContext,
+    settings: ServerSettings,
+    seal: Callable[[RequestContext], None],
+    events: AsyncIterator[SseEvent],
+) -> web.Response:
+    """A stream answered as one JSON array of its objects (Gemini's `streamGenerateContent` without
+    `alt=sse`): the whole stream is read, then sent."""
+    try:
+        t0 = time.perf_counter_ns()
+        items = [ev.payload() async for ev in events if ev.data is not None]
+        ctx.upstream_ns += time.perf_counter_ns() - t0
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
+    seal(ctx)
+    body = b"[" + b",".join(items) + b"]"
+    return web.Response(
+        body=body, status=ctx.status, content_type="application/json", headers=_headers(ctx, settings)
+    )
 
 
 async def _start_stream(
@@ -161,23 +184,11 @@ async def _respond_batches(
         await events.aclose()
 
 
-def _error_event(ctx: RequestContext, err: GatewayError) -> SseEvent:
-    """A failure mid-stream as the inbound API's own error event (the stream then ends)."""
-    if ctx.operation == "responses":
-        return SseEvent.of({"type": "error", "code": err.code, "message": err.message, "param": err.param},
-                           "error")  # fmt: skip
-    if ctx.flavor == "anthropic":
-        return SseEvent.of({"type": "error", "error": {"type": err.anthropic_type, "message": err.message}},
-                           "error")  # fmt: skip
-    body = {"message": err.message, "type": err.openai_type, "param": err.param, "code": err.code}
-    return SseEvent.of({"error": body})
-
-
 async def _end_cut(resp: web.StreamResponse, ctx: RequestContext, err: GatewayError) -> None:
     """The drain's deadline cut this stream: the client gets an error event, the record says why."""
     ctx.error = err
     try:
-        await resp.write_eof(_error_event(ctx, err).encode())
+        await resp.write_eof(ctx.api.error_event(err).encode())
     except ConnectionResetError:
         ctx.annotations["client_cancelled"] = True
 

@@ -13,13 +13,18 @@ def build_codecs() -> dict[str, Codec]:
     return {"openai": OpenAICodec(), "anthropic": AnthropicCodec(), "gemini": GeminiCodec()}
 
 
-def translate_request(codecs: dict[str, Codec], body: Json, src: str, dst: str, model: str) -> Json:
-    """A request body in format `src` as format `dst` for provider model id `model`."""
+def translate_request(
+    codecs: dict[str, Codec], body: Json, src: str, dst: str, model: str, *, stream: bool = False
+) -> Json:
+    """A request body in format `src` as format `dst` for provider model id `model`. `stream`: the answer
+    streams (a format whose body does not say so, Gemini's, says it in the URL)."""
     if src == dst:
         return (
             codecs[dst].request_from_openai(body, model) if dst == "openai" else _with_model(body, dst, model)
         )
     hub = codecs[src].request_to_openai(body)
+    if stream:
+        hub["stream"] = True
     return codecs[dst].request_from_openai(hub, model)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import yaml
 
+from bastion.apis import registry
 from bastion.errors import GatewayError, Unprocessable
 from bastion.hub import queries
 from bastion.hub.actions import call_admin
@@ -149,7 +150,10 @@ async def dry_run(hub: HubRequest) -> dict[str, Any]:
             raise ValueError("a JSON object")
         body = data["body"] if isinstance(data.get("body"), dict) else data
         caller = data.get("caller") if isinstance(data.get("caller"), dict) else {}
-        api = str(data.get("api") or "openai.chat") if body is not data else "openai.chat"
+        name = str(data.get("api") or registry.DEFAULT.name) if body is not data else registry.DEFAULT.name
+        if name not in registry.APIS:
+            raise ValueError(f"an 'api' that is one of {', '.join(registry.names())}, not {name!r}")
+        api = registry.get(name)
     except (orjson.JSONDecodeError, ValueError) as exc:
         return await _page(hub, dry_request=text, dry_error=f"the request is not a JSON object: {exc}")
     if runtime is None:

@@ -1,0 +1,2 @@
+"""Compliance: use cases and the risk register, the human review queue, the compliance report
+(docs/compliance.md)."""

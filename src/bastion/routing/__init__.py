@@ -1,0 +1,2 @@
+"""Routing: model groups, strategies, constraints, retries, circuit breakers and provider health
+(docs/routing.md)."""
