@@ -117,6 +117,7 @@ NOT_FLAGGED = [
         ("she joined Johnson Inc. in May", "ORG", "Johnson Inc."),
         ("hey fatou, did you send the invoice?", "PERSON", "fatou"),
         ("Ravi and Sunita are covering support this weekend.", "PERSON", "Sunita"),
+        ("Olamide said the report is ready.", "PERSON", "Olamide"),
         ("passeport n° 18AB12345", "ID_NUMBER", "18AB12345"),
         ("paszport nr AB1234567", "ID_NUMBER", "AB1234567"),
         ("Ausweis: L01X00T47", "ID_NUMBER", "L01X00T47"),

@@ -99,7 +99,9 @@ WORDY_NAMES = frozenset(
 )
 # Verbs that, right after an unknown capitalised word, say it names a person ("Quionia is from ...").
 _PERSON_VERB_AFTER = re.compile(
-    r" (?:spent|lives|lived|shouted|whispered|was born|is from|had given|began)\b"
+    r" (?:spent|lives|lived|shouted|whispered|was born|is from|had given|began|said|says|asked|told|"
+    r"mentioned|replied|wrote|agreed|suggested|promised|apologi[sz]ed|texted|emailed|messaged|"
+    r"called me|is off|is out of office|is on leave)\b"
 )
 _POSSESSIVE_BEFORE = re.compile(r"(?:'s|\u2019s) $")
 _HOUSE_NUMBER_BEFORE = re.compile(r"(?:(?<![\d.,:/-])\d{1,6}|\bUSN[SV]|\bUSCGC|\bC/) $")
