@@ -177,7 +177,7 @@ class LocationRecognizer(Recognizer):
         self._gaz = gazetteer or load_gazetteer()
         # Title-case words that do not show a person is meant: places, brands ("Porsche"), particles ("Le").
         self._not_names = self._gaz.places | BRANDS | PARTICLES
-        self._family_names = self._gaz.last_names - self._gaz.common_words
+        self._names = self._gaz.first_names | (self._gaz.last_names - self._gaz.common_words)
 
     def validate(self, text: str, start: int, end: int, pattern: Pattern) -> float | None:
         if pattern.name == "street-compound":
@@ -245,11 +245,8 @@ class LocationRecognizer(Recognizer):
             return True  # after a house number or a postcode
         if _LINE_START.search(text, max(0, start - 8), start) and _LINE_END.match(text, end):
             return True  # a city on its own line: an address block or a signature
-        gaz, not_names = self._gaz, self._not_names
-        if points_at_person(text, start, end, gaz.first_names, not_names=not_names, more=_WE):
-            return True
-        # a family name next to it ("for Mei Chen in Rotterdam")
-        return points_at_person(text, start, end, self._family_names, not_names=not_names)
+        # a given or family name next to it counts ("for Mei Chen in Rotterdam")
+        return points_at_person(text, start, end, self._names, not_names=self._not_names, more=_WE)
 
     def _in_context(self, text: str, start: int) -> bool:
         window = text[max(0, start - 16) : start]
