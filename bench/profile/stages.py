@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -186,6 +187,7 @@ async def profile(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         mock.terminate()
         await mock.wait()
+        shutil.rmtree(run_dir, ignore_errors=True)
     n = max(result["requests"], 1)
     parts = {k: v / n / 1000 for k, v in counters.ns.items()}
     return {
