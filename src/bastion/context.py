@@ -40,7 +40,7 @@ class Principal:
 
     `role` is the admin-API role: "admin", "team-admin", "auditor", or None for a data-plane-only key.
     `models` / `team_models` are glob patterns (None: no restriction at that level); a model must match
-    both (`bastion.pipeline.policy.model_allowed`). `regions` is the key's and team's regions intersected.
+    both (`bastion.identity.access.model_allowed`). `regions` is the key's and team's regions intersected.
     """
 
     key_id: str

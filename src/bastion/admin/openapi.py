@@ -54,7 +54,7 @@ def document(routes: Any) -> dict[str, Any]:
                 },
             },
         }
-        media = getattr(r.response, "OPENAPI_CONTENT", None)  # a non-JSON answer (`bastion.admin.raw`)
+        media = getattr(r.response, "OPENAPI_CONTENT", None)  # a non-JSON answer (`bastion.services.RawBody`)
         if media is not None:
             op["responses"][str(r.status)]["content"] = media
         if "{id}" in r.path:

@@ -24,7 +24,7 @@ from bastion.errors import BudgetExceeded, Forbidden, RateLimited, Unavailable
 from bastion.limits.backend import Backend, BackendError
 from bastion.limits.headers import rate_headers, retry_headers
 from bastion.limits.plan import NANO, Decision, Hold, Plan, Rate, Slot, period_suffix
-from bastion.pipeline.route import ModelTable
+from bastion.routing.router import Router as ModelTable
 
 log = logging.getLogger("bastion.limits")
 _PERIOD_WORD = {"day": "daily", "week": "weekly", "month": "monthly", "total": "total"}

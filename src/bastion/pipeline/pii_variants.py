@@ -19,10 +19,10 @@ from typing import Any
 import orjson
 
 from bastion.config.pii import PiiConfig
+from bastion.config.pii_settings import Action
 from bastion.config.schema import ProviderConfig
 from bastion.context import RequestContext
 from bastion.pii import Vault
-from bastion.pii.settings import Action
 from bastion.pii.span import LABELS
 
 Actions = Mapping[str, Action]

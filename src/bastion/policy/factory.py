@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bastion.config.policy_document import PolicyDocument
 from bastion.config.schema import Config
-from bastion.policy.document import PolicyDocument
 from bastion.policy.enforce import RequestEnforcer
 from bastion.policy.runtime import PolicyRuntime, unknown_references
 from bastion.storage import Storage

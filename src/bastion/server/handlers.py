@@ -16,7 +16,7 @@ from bastion.apis import registry
 from bastion.apis.base import ClientApi
 from bastion.context import RequestContext
 from bastion.errors import GatewayError, NotFound, PayloadTooLarge
-from bastion.pipeline.policy import model_allowed
+from bastion.identity.access import model_allowed
 from bastion.server.ids import RequestIds
 from bastion.server.respond import respond
 from bastion.server.state import STATE, GatewayState

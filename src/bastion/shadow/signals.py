@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bastion.context import RequestContext
-from bastion.pipeline.authenticate import presented_key
+from bastion.identity.access import presented_key
 
 if TYPE_CHECKING:
     from bastion.shadow.runtime import ShadowRuntime

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from bastion.policy.regex import PatternError, compile_pattern
+from bastion.config.policy_regex import PatternError, compile_pattern
 
 MAX_CHARS = 1000
 MAX_DEPTH = 32
