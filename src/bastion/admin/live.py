@@ -64,7 +64,7 @@ class ProviderPatch(_Body):
 
 class ProviderCreate(ProviderPatch):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
-    type: ProviderType  # type: ignore[assignment]
+    type: ProviderType
 
 
 class ProviderOut(BaseModel):

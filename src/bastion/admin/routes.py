@@ -311,7 +311,7 @@ async def revoke_key(request: web.Request, p: Principal, _body: None) -> tuple[i
 
 # --- misc --------------------------------------------------------------------------------------------
 async def whoami(request: web.Request, p: Principal, _body: None) -> tuple[int, BaseModel]:
-    return 200, m.WhoAmI(key_id=p.key_id, name=p.name, role=p.role, team=p.team, team_id=p.team_id)  # type: ignore[arg-type]
+    return 200, m.WhoAmI(key_id=p.key_id, name=p.name, role=p.role, team=p.team, team_id=p.team_id)
 
 
 class ConfigView(BaseModel):

@@ -122,7 +122,7 @@ def _queue(request: web.Request) -> ReviewQueue:
 
 
 def _out(register: UseCases, u: UseCase) -> UseCaseOut:
-    return UseCaseOut(**u.model_dump(), source=register.source(u.name))  # type: ignore[arg-type]
+    return UseCaseOut(**u.model_dump(), source=register.source(u.name))
 
 
 # --- use cases -----------------------------------------------------------------------------------------

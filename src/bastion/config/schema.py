@@ -25,6 +25,13 @@ from bastion.config.presets import KEYLESS_TYPES, PROVIDER_TYPES
 from bastion.config.routing import RoutingConfig
 from bastion.config.shadow import ShadowConfig
 
+Mode = Literal["chat", "embeddings", "responses"]
+
+
+def _all_modes() -> list[Mode]:
+    return ["chat", "embeddings", "responses"]
+
+
 ProviderType = Literal[
     "openai",
     "azure-openai",
@@ -113,9 +120,7 @@ class ModelEntry(Strict):
     context_window: int | None = Field(None, gt=0, description="tokens; longer prompts route elsewhere")
     max_output_tokens: int | None = Field(None, gt=0, description="larger max_tokens route elsewhere")
     timeouts: Timeouts | None = Field(None, description="overrides the provider's timeouts for this entry")
-    modes: list[Literal["chat", "embeddings", "responses"]] = Field(
-        default_factory=lambda: ["chat", "embeddings", "responses"]
-    )
+    modes: list[Mode] = Field(default_factory=_all_modes)
 
 
 class ServerSettings(Strict):

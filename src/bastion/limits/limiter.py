@@ -224,7 +224,9 @@ class Limiter:
         note["denied"] = denied.label
         if isinstance(denied, Hold):
             self.counters.budget_refused += 1
-            view = decision.budgets[ctx.admission.plan.holds.index(denied)]
+            ticket = ctx.admission
+            assert ticket is not None  # refused while admitting: the ticket is the one being admitted
+            view = decision.budgets[ticket.plan.holds.index(denied)]
             raise BudgetExceeded(
                 f"The {denied.label} is exhausted: {_usd(view.spent)} spent and {_usd(view.reserved)} "
                 f"reserved by requests in flight; this request may cost up to {_usd(denied.amount)}",

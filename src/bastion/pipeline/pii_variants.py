@@ -147,7 +147,7 @@ def vault_for(ctx: RequestContext) -> Vault | None:
     """The vault that restores the answer of the provider that served (`ctx.target`)."""
     variants: PiiVariants | None = ctx.pii_variants
     if variants is None or ctx.target is None:
-        return ctx.vault  # type: ignore[no-any-return]
+        return ctx.vault
     return variants.for_provider(ctx.target.provider.name).vault
 
 

@@ -40,5 +40,4 @@ def build_policy(config: Config, storage: Storage, pii_engine: Any) -> tuple[Pol
 
         return PiiEngine(config.pii)
 
-    providers = [p.name for p in config.providers]
-    return runtime, RequestEnforcer(runtime, config.policy, providers, engine)
+    return runtime, RequestEnforcer(runtime, config.policy, [p.name for p in config.providers], engine)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Generator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Sequence
+from typing import Any, cast
 
 import orjson
 from aiohttp import web
@@ -127,12 +127,12 @@ async def _finish_stream(
     resp: web.StreamResponse,
     ctx: RequestContext,
     seal: Callable[[RequestContext], None],
-    held: list[SseEvent | bytes],
+    held: Sequence[SseEvent | bytes],
 ) -> None:
     """Seal, then write the held terminal event(s) and end the stream."""
     seal(ctx)
     # the held events and the end of the chunked body in one write
-    await resp.write_eof(b"".join([ev if type(ev) is bytes else ev.encode() for ev in held]))
+    await resp.write_eof(b"".join([ev if isinstance(ev, bytes) else ev.encode() for ev in held]))
 
 
 async def _respond_batches(
@@ -160,7 +160,7 @@ async def _respond_batches(
                 else:
                     out: list[bytes] = []
                     for i, ev in enumerate(batch):
-                        if type(ev) is bytes:  # complete events, passed on as received
+                        if isinstance(ev, bytes):  # complete events, passed on as received
                             out.append(ev)
                             continue
                         raw = ev.raw
@@ -213,7 +213,8 @@ async def _relay(
                 pending.append(ev.encode())
         step = events.__anext__()
         try:
-            fut = step.send(None)  # run the producer until it has an event or has to wait
+            # run the producer until it has an event or has to wait (an async generator's step: a coroutine)
+            fut = cast("Coroutine[Any, Any, SseEvent]", step).send(None)
         except StopIteration as ready:
             ev = ready.value
             continue

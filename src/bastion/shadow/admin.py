@@ -67,7 +67,7 @@ def _runtime(request: web.Request) -> ShadowRuntime:
     runtime = request.app[SERVICES].shadow
     if runtime is None:
         raise Unavailable("shadow-AI discovery is disabled (shadow.enabled: false)")
-    return runtime  # type: ignore[no-any-return]
+    return runtime
 
 
 def _day(value: str | None, name: str, default: dt.date) -> dt.date:

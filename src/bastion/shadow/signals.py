@@ -54,6 +54,9 @@ class ShadowSignalStage:
     def __init__(self, runtime: ShadowRuntime | None) -> None:
         self.runtime = runtime if runtime is not None and runtime.settings.gateway_signals else None
 
+    async def run(self, ctx: RequestContext) -> None:
+        return None
+
     async def finish(self, ctx: RequestContext) -> None:
         runtime = self.runtime
         if runtime is None:
