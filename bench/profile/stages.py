@@ -13,8 +13,9 @@ this process's own work, so the figures drift much less than wall-clock ones whe
 core; at concurrency 1 nothing else runs while a stage waits for the upstream.
 
 ``--unique``: every request carries a new user text (no cache can answer). ``--instructions`` re-runs
-itself under ``valgrind --tool=callgrind`` and also reports instructions per request (collection switched
-on only for the measured requests): a figure that does not drift at all with load (about 50x slower).
+itself twice under ``valgrind --tool=callgrind``, with and without the measured requests, and also reports
+instructions per request (the difference over their number): a figure that does not drift with load
+(about 50x slower: ten minutes or more).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ import orjson
 HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 KEY = "bench-admin-key-0123456789abcdef"
-_VG_ENV = "BASTION_PROFILE_CALLGRIND_OUT"
 
 
 def thread_ticks() -> dict[str, int]:
@@ -130,14 +130,6 @@ def gateway_config(name: str, upstream: str, run_dir: str) -> Any:
     return load_config(BENCH / "gateways" / name / "config.yaml", env)
 
 
-async def callgrind(switch: str) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        "callgrind_control", "-i", switch, str(os.getpid()),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    await proc.wait()
-
-
 async def drive(url: str, args: argparse.Namespace, requests: int, offset: int) -> dict[str, Any]:
     cmd = [sys.executable, str(HERE / "client.py"), url, "--prompt-file", args.prompt_file,
            "--requests", str(requests), "--conc", str(args.conc), "--offset", str(offset)]  # fmt: skip
@@ -175,9 +167,6 @@ async def profile(args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit(f"warm-up answered {warm['errors']} error(s); see the gateway's log")
         await asyncio.sleep(0.2)
         counters.ns.clear()
-        under_vg = os.environ.get(_VG_ENV)
-        if under_vg:
-            await callgrind("on")
         spy = None
         if args.py_spy:
             spy = await asyncio.create_subprocess_exec(
@@ -190,8 +179,6 @@ async def profile(args: argparse.Namespace) -> dict[str, Any]:
         result = await drive(url, args, args.requests, 0)
         await asyncio.sleep(0.2)  # the last group commit
         t1, c1, w1 = thread_ticks(), time.process_time_ns(), time.perf_counter()
-        if under_vg:
-            await callgrind("off")
         if spy is not None:
             spy.send_signal(2)
             await spy.wait()
@@ -243,18 +230,24 @@ def render(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def under_callgrind(argv: list[str]) -> dict[str, Any]:
-    out = tempfile.mktemp(prefix="callgrind.", suffix=".out")
-    env = dict(os.environ, **{_VG_ENV: out})
+def under_callgrind(argv: list[str], requests: int) -> dict[str, Any]:
+    """Instructions per request: two runs under callgrind, the same start-up and warm-up, with and without
+    the measured requests; the difference divided by their number (start-up cancels out)."""
+    totals = []
+    result: dict[str, Any] = {}
     own = [a for a in argv if a != "--instructions"]
-    cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out}",
-           sys.executable, str(Path(__file__).resolve()), *own, "--json"]  # fmt: skip
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    result = dict(orjson.loads(proc.stdout.strip().splitlines()[-1]))
-    text = Path(out).read_text(errors="replace")
-    m = re.search(r"^(?:summary|totals):\s*(\d+)", text, re.M)
-    result["instructions_per_req"] = int(m.group(1)) / result["requests"] if m else None
-    os.unlink(out)
+    for n in (0, requests):
+        out = tempfile.mktemp(prefix="callgrind.", suffix=".out")
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
+               str(Path(__file__).resolve()), *own, "--requests", str(n), "--json"]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        if n:
+            result = dict(orjson.loads(proc.stdout.strip().splitlines()[-1]))
+        text = Path(out).read_text(errors="replace")
+        m = re.search(r"^(?:summary|totals):\s*(\d+)", text, re.M)
+        totals.append(int(m.group(1)) if m else 0)
+        os.unlink(out)
+    result["instructions_per_req"] = (totals[1] - totals[0]) / max(requests, 1)
     return result
 
 
@@ -274,7 +267,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print the result as one JSON line")
     args = ap.parse_args()
     if args.instructions:
-        result = under_callgrind(sys.argv[1:])
+        result = under_callgrind(sys.argv[1:], args.requests)
     else:
         try:
             import uvloop

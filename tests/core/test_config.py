@@ -67,7 +67,7 @@ def test_unknown_keys_rejected_with_path(data: dict[str, Any], expected: str) ->
 
 INVALID = [
     ({"providers": [provider(type="nope")]}, "providers[0].type"),
-    ({"providers": [provider(api_key=None)]}, "providers[0]: api_key is required"),
+    ({"providers": [provider(api_key=None)]}, "providers[0]: api_key (or api_key_file) is required"),
     ({"providers": [provider(base_url="ftp://x")]}, "providers[0].base_url"),
     ({"providers": [provider(type="azure-openai")]}, "providers[0]: base_url is required"),
     ({"models": [{"name": "m", "provider": "ghost", "model": "x"}]}, "unknown provider 'ghost'"),

@@ -109,5 +109,6 @@ class FakeAnthropic(FakeServer):
         )
         failure = _ev(error_body(529, "fake provider failed mid-stream"))
         return await self.stream(
-            request, rec, kind, message_events(model, blocks, stop), tick=tick, failure=failure
+            request, rec, kind, message_events(model, blocks, stop), tick=tick, failure=failure,
+            drip_head=3,  # message_start, ping, content_block_start: then text deltas may follow
         )

@@ -13,8 +13,8 @@ Behaviour by provider model id (`fake-<behaviour>`):
     stall                    stream two events, then nothing (the gateway's idle timeout must fire)
     hangup                   send the stream's headers, then drop the connection before any event
     error-event              stream two events, then the provider's own mid-stream error event, then end
-    drip-<seconds>           stream two events, then a tick every DRIP_INTERVAL s for <seconds>
-                             seconds, then the rest of the answer and its terminator (a long, healthy stream)
+    drip-<seconds>           stream the first events (up to the text), then a tick every DRIP_INTERVAL s
+                             for <seconds> s, then the rest of the answer and its terminator (a long stream)
 """
 
 from __future__ import annotations
@@ -191,17 +191,18 @@ class FakeServer:
         *,
         tick: bytes,
         failure: bytes = b"",
+        drip_head: int = 2,
     ) -> web.StreamResponse:
         """Writes SSE events as `kind` says (see the module docstring)."""
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await resp.prepare(request)
         try:
             if ticks := drip_ticks(kind):
-                await resp.write(b"".join(events[:2]))  # e.g. Anthropic's message and block starts
+                await resp.write(b"".join(events[:drip_head]))  # up to where a tick may follow
                 for _ in range(ticks):
                     await asyncio.sleep(DRIP_INTERVAL)
                     await resp.write(tick)
-                events = events[2:]
+                events = events[drip_head:]
             for ev in events[: _CUT.get(kind, len(events))]:
                 await resp.write(ev)
                 await asyncio.sleep(0)

@@ -31,6 +31,8 @@ def hub_config(fakes: Fakes, db: Path) -> dict[str, Any]:
         {"id": "no-secrets-word", "when": {"text_matches": ["topsecret"]},
          "then": {"action": "deny", "message": "no <b>secrets</b> here"}},
         {"id": "flag-invoice", "when": {"text_matches": ["invoice"]}, "then": {"action": "flag"}},
+        {"id": "try-shadow", "mode": "shadow", "when": {"text_matches": ["shadowprobe"]},
+         "then": {"action": "deny"}},
     ]  # fmt: skip
     return config
 

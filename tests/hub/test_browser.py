@@ -577,3 +577,25 @@ def test_every_page_self_contained_and_labelled(hub_gateway: Gateway, page: Any)
     foreign = [u for u in origins if not u.startswith(hub_gateway.url) and not u.startswith("data:")]
     assert foreign == [], foreign
     assert not page.console_log.errors
+
+
+def test_shadow_rule_counted_and_filterable(hub_gateway: Gateway, page: Any) -> None:
+    """A shadow-mode rule does not refuse the request; the Policies page counts its hit and the Requests
+    filter on that rule finds the request (both read the roll-up and marks the triggers keep)."""
+    login(page, hub_gateway.url)
+    page.goto(hub_gateway.url + "/hub/policies")
+    cell = page.locator("#shadow tr", has=page.locator("code:text-is('try-shadow')")).locator("td.num")
+    before = int(cell.inner_text().replace(",", "")) if cell.count() else 0
+    raw = sdk(hub_gateway).chat.completions.with_raw_response.create(
+        model="openai-echo", messages=[{"role": "user", "content": "a shadowprobe " + marker()}]
+    )
+    rid = raw.headers["x-request-id"]
+    assert wait_audited(hub_gateway, rid)["policy"]["shadow"][0]["id"] == "try-shadow"
+    page.goto(hub_gateway.url + "/hub/policies")
+    shot(page, "policies-shadow")
+    assert int(cell.inner_text().replace(",", "")) == before + 1
+    page.goto(hub_gateway.url + "/hub/requests?rule=try-shadow")
+    assert page.locator(f"a:has-text('{rid}')").count() == 1
+    page.goto(hub_gateway.url + "/hub/requests?rule=flag-invoice")
+    assert page.locator(f"a:has-text('{rid}')").count() == 0
+    assert not page.console_log.errors

@@ -59,5 +59,12 @@ async def test_aggregates_equal_usage_report(db_url: str, tmp_path: Path) -> Non
         assert reasons == [{"reason": "policy_denied", "decision": "denied", "requests": 12}]
         team = await queries.totals(storage, Scope(NOW - 3600, NOW + 1, "alpha"))
         assert team["requests"] == 20
+        # the Overview's one-pass breakdown gives the same figures, for windows with and without edges
+        for window in (scope, Scope(None, None), Scope(NOW - 3600, NOW + 1, "alpha")):
+            one = await queries.breakdown(storage, window)
+            assert one.totals() == await queries.totals(storage, window)
+            assert one.denied_reasons() == await queries.denied_reasons(storage, window)
+            for column in ("team", "model", "key_id"):
+                assert one.top(column) == await queries.top(storage, window, column)
     finally:
         await storage.close()

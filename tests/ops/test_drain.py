@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import httpx
 import openai
 import orjson
@@ -42,7 +43,8 @@ def write_config(tmp_path: Path, fakes: Fakes, db_url: str, drip: int, **server:
     cfg = gateway_config(fakes, free_port(), tmp_path / "unused.db")
     cfg["database_url"] = db_url
     cfg["server"] = {**cfg["server"], **server}
-    cfg["models"].append({"name": "openai-drip", "provider": "openai", "model": f"fake-drip-{drip}"})
+    for provider in ("openai", "anthropic"):
+        cfg["models"].append({"name": f"{provider}-drip", "provider": provider, "model": f"fake-drip-{drip}"})
     # no checkpoint while serving: the one verified afterwards is the one the shutdown signed
     cfg["audit"] = {"dir": str(tmp_path / "audit"), "checkpoint_every": 1_000_000, "checkpoint_seconds": 3600}
     path = tmp_path / "bastion.yaml"
@@ -116,6 +118,26 @@ async def refused(url: str) -> bool:
 async def readiness(url: str) -> httpx.Response:
     async with httpx.AsyncClient(timeout=5) as probe:
         return await probe.get(url + "/readyz")
+
+
+async def anthropic_stream(url: str, started: asyncio.Queue[str]) -> Streamed:
+    """An Anthropic SDK client's stream (the Messages API's own error event when it is cut)."""
+    out = Streamed("drain-anthropic")
+    client = anthropic.AsyncAnthropic(base_url=url, api_key=ADMIN_KEY, max_retries=0)
+    try:
+        async with client.messages.stream(
+            model="anthropic-drip", max_tokens=100, messages=[{"role": "user", "content": "long"}],
+            extra_headers={"x-request-id": out.request_id},
+        ) as stream:  # fmt: skip
+            async for text in stream.text_stream:
+                if not out.text:
+                    started.put_nowait(out.request_id)
+                out.text += text
+    except anthropic.APIStatusError as exc:
+        out.error = f"{type(exc).__name__}: {exc.message}"
+    finally:
+        await client.close()
+    return out
 
 
 def sdk(url: str) -> openai.AsyncOpenAI:
@@ -196,7 +218,9 @@ async def test_stream_longer_than_the_drain_is_cut_at_the_deadline(fakes: Fakes,
         client = sdk(url)
         started: asyncio.Queue[str] = asyncio.Queue()
         long_stream = asyncio.create_task(stream_one(client, "long", started))
-        await asyncio.wait_for(started.get(), 30)
+        long_anthropic = asyncio.create_task(anthropic_stream(url, started))
+        for _ in range(2):
+            await asyncio.wait_for(started.get(), 30)
         # a request still waiting for the provider's first byte (5 s) when the deadline comes
         waiting = asyncio.create_task(
             client.chat.completions.with_raw_response.create(
@@ -210,6 +234,7 @@ async def test_stream_longer_than_the_drain_is_cut_at_the_deadline(fakes: Fakes,
         signalled = time.monotonic()
         cut = await long_stream
         cut_after = time.monotonic() - signalled
+        cut_anthropic = await long_anthropic
         with pytest.raises(openai.APIStatusError) as early:
             await waiting
         await client.close()
@@ -221,10 +246,12 @@ async def test_stream_longer_than_the_drain_is_cut_at_the_deadline(fakes: Fakes,
     assert cut.error is not None and "shutting down" in cut.error, cut
     assert cut.finish_reason is None and cut.text.startswith("Echo: tick"), cut
     assert drain_seconds - DRIP_INTERVAL <= cut_after < drain_seconds + 3, cut_after
+    assert cut_anthropic.error is not None and "shutting down" in cut_anthropic.error, cut_anthropic
+    assert cut_anthropic.text.startswith(" tick tick"), cut_anthropic  # the ticks come before the answer
     assert early.value.status_code == 503
     assert early.value.body["code"] == "gateway_shutdown"  # type: ignore[index]
     audit = await audited(config)
-    for rid in (cut.request_id, "drain-waiting"):
+    for rid in (cut.request_id, cut_anthropic.request_id, "drain-waiting"):
         row = audit.requests[rid]
         assert (row["outcome"], row["error_code"], row["status"]) == ("error", "gateway_shutdown", 503), row
         assert not row["stream_completed"]

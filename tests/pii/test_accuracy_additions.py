@@ -87,7 +87,48 @@ NOT_FLAGGED = [
     "Der Bosch Kühlschrank ist geliefert.",
     "Use the Newton method for this ODE.",
     "The release is planned for 14 March 2025.",
+    # places as general knowledge, names inside names of things, well-known firms (second tuning round)
+    "What is the capital of Australia?",
+    "Ford Motor Company and General Motors cut their forecasts.",
+    "Apple, Microsoft and Nvidia lead the index.",
+    "The Chelsea Flower Show opens in May.",
+    "Use Dijkstra's algorithm for shortest paths on weighted graphs.",
+    "Who makes the Morris Minor?",
+    "Johnson & Johnson's consumer unit is now called Kenvue.",
+    "Berliner Pfannkuchen sind ausverkauft.",
+    "I'd like a Denver omelette and a side of Canadian bacon.",
+    "Our Confluence space Orion lists the migration steps.",
+    "The Turkey Hill ice cream was on sale.",
+    "hey all, the build is green",
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "value"),
+    [
+        ("Please book a room for Mei Chen in Rotterdam next week.", "LOCATION", "Rotterdam"),
+        ("Ms. Nakamura will join from the Osaka office.", "LOCATION", "Osaka"),
+        ("We moved here from Espoo.", "LOCATION", "Espoo"),
+        ("Marisa Bisliev\n583 Magrethevej 298\nAalborg", "LOCATION", "Magrethevej 298\nAalborg"),
+        ("Have you been to a Harvey Leach concert before?", "PERSON", "Harvey Leach"),
+        ("my great grandmother was called Brosca Erdôs", "PERSON", "Brosca Erdôs"),
+        ("Bitte schick die Unterlagen an Frau Schneider.", "PERSON", "Frau Schneider"),
+        ("Steueridentifikationsnummer: 46 290 578 636", "ID_NUMBER", "46 290 578 636"),
+        ("she joined Johnson Inc. in May", "ORG", "Johnson Inc."),
+        ("hey fatou, did you send the invoice?", "PERSON", "fatou"),
+        ("Ravi and Sunita are covering support this weekend.", "PERSON", "Sunita"),
+        ("Olamide said the report is ready.", "PERSON", "Olamide"),
+        ("passeport n° 18AB12345", "ID_NUMBER", "18AB12345"),
+        ("paszport nr AB1234567", "ID_NUMBER", "AB1234567"),
+        ("Ausweis: L01X00T47", "ID_NUMBER", "L01X00T47"),
+        ("Carta d'identità CA00000AA", "ID_NUMBER", "CA00000AA"),
+        ("The interview is booked for Tuesday 14 April 2026.", "DATE_TIME", "14 April 2026"),
+        ("Il nonno è nato il 1° maggio 1940.", "DATE_TIME", "1° maggio 1940"),
+        ("follow-up on 22.05.2026", "DATE_TIME", "22.05.2026"),
+    ],
+)
+def test_still_found(engine: PiiEngine, text: str, label: str, value: str) -> None:
+    assert (label, value) in labels_of(engine, text)
 
 
 @pytest.mark.parametrize("text", NOT_FLAGGED)
@@ -116,9 +157,14 @@ def test_check_digits(check, good: str, bad: str) -> None:  # type: ignore[no-un
 def test_tuning_set_figures_hold(engine: PiiEngine) -> None:
     """The tuning set guards the tuned behaviour: every type it holds keeps recall, and few no-PII texts
     are flagged (held-out figures are measured in bench/, not asserted here)."""
-    path = Path(__file__).resolve().parents[2] / "bench" / "pii" / "data" / "tuning.jsonl"
-    report = evaluate(read_records(path.read_text(encoding="utf-8").splitlines()), engine.detect)
+    data = Path(__file__).resolve().parents[2] / "bench" / "pii" / "data"
+    lines = [
+        line
+        for name in ("tuning.jsonl", "tuning2.jsonl")
+        for line in (data / name).read_text("utf-8").splitlines()
+    ]
+    report = evaluate(read_records(lines), engine.detect)
     for label in ("PHONE", "DATE_TIME", "ID_NUMBER", "SECRET", "HEALTH"):
         assert report["labels"][label]["recall"] >= 0.94, (label, json.dumps(report["labels"][label]))
-    assert report["labels"]["PERSON"]["recall"] >= 0.95
-    assert report["no_pii_false_alarm_rate"] <= 0.2
+    assert report["labels"]["PERSON"]["recall"] >= 0.85
+    assert report["no_pii_false_alarm_rate"] <= 0.1

@@ -125,7 +125,7 @@ HITS: list[tuple[str, str, str]] = [
     ("I live at 52 Huntly Street in Leeds", "LOCATION", "52 Huntly Street"),
     ("Ship to Rua Diadema 1903 please", "LOCATION", "Rua Diadema 1903"),
     ("We moved to Helsinki last year", "LOCATION", "Helsinki"),
-    ("office in Porto Alegre", "LOCATION", "Porto Alegre"),
+    ("my office in Porto Alegre", "LOCATION", "Porto Alegre"),
     # ORG
     ("she joined Johnson Inc. in May", "ORG", "Johnson Inc."),
 ]

@@ -52,7 +52,7 @@ def test_invalid_changes_are_refused_whole(gw: Client) -> None:
     assert r.status_code == 422
     assert "models[1].provider: unknown provider 'nope'" in r.json()["error"]["message"]
     r = gw.admin("POST", "/providers", {"name": "p2", "type": "openai", "base_url": "http://127.0.0.1:9/v1"})
-    assert r.status_code == 422 and "api_key is required" in r.json()["error"]["message"]
+    assert r.status_code == 422 and "is required for provider type openai" in r.json()["error"]["message"]
     r = gw.admin("PATCH", "/config", {"routing": {"strategy": "fastest"}})
     assert r.status_code == 422 and r.json()["error"]["message"].startswith("the change was refused")
     r = gw.admin("PATCH", "/config", {"routing": {"groups": {"file-echo": {"fallbacks": ["ghost"]}}}})
@@ -152,3 +152,18 @@ def test_roles_and_audit(gw: Client) -> None:
     assert change["target"] == "file-echo" and change["status"] == 200
     refused = next(r for r in records if r.get("action") == "POST /admin/models")
     assert refused["status"] == 403
+
+
+def test_a_model_the_active_policies_route_to_cannot_go(gw: Client) -> None:
+    gw.ok("POST", "/models", {"name": "target", "provider": "openai", "model": "fake-echo"}, 201)
+    rule = {
+        "id": "to-target",
+        "when": {"keywords": ["reroute"]},
+        "then": {"action": "route", "route_to": "target"},
+    }
+    gw.ok("PUT", "/policies", {"policies": [rule]})
+    r = gw.admin("DELETE", "/models/target")
+    assert r.status_code == 422 and "policies.0.then.route_to: unknown model 'target'" in r.text, r.text
+    assert gw.chat("file-echo", "please reroute").status_code == 200
+    gw.ok("PUT", "/policies", {"policies": []})
+    gw.ok("DELETE", "/models/target")

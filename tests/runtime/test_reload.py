@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from fakes import Fakes
-from harness import ADMIN_KEY, Gateway, Served, auth, bastion_env, free_port, wait_ready
+from harness import ADMIN_KEY, Gateway, Served, auth, bastion_env, free_port, marker, wait_ready
 from runtime.conftest import Client, base_config, write
 
 
@@ -107,3 +107,25 @@ def test_sighup_reloads_every_worker(fakes: Fakes, tmp_path: Path) -> None:
             assert http.post("/v1/chat/completions", json=body).status_code == 200
     finally:
         served.stop()
+
+
+def test_api_key_file_set_through_the_api_and_rotated_by_reload(
+    fakes: Fakes, tmp_path: Path, make_gateway
+) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path / "bastion.yaml", base_config(fakes, tmp_path / "b.db"))
+    gw = Client(make_gateway(path).url)
+    secret = tmp_path / "openai-key"
+    secret.write_text("sk-from-file-ONE\n")
+    out = gw.ok("PATCH", "/providers/openai", {"api_key_file": str(secret)})  # replaces the file's api_key
+    assert out["api_key"] == "set" and out["api_key_file"] == str(secret)
+    mk = marker()
+    assert gw.chat("file-echo", mk).status_code == 200
+    assert fakes.openai.find(mk).headers["authorization"] == "Bearer sk-from-file-ONE"
+    secret.write_text("sk-from-file-TWO\n")  # the mounted secret is rotated
+    assert gw.ok("POST", "/config/reload")["version"] > out["version"]
+    mk = marker()
+    assert gw.chat("file-echo", mk).status_code == 200
+    assert fakes.openai.find(mk).headers["authorization"] == "Bearer sk-from-file-TWO"
+    assert "sk-from-file" not in gw.admin("GET", "/providers/openai").text
+    back = gw.ok("PATCH", "/providers/openai", {"api_key": "sk-inline-THREE"})
+    assert back["api_key_file"] is None

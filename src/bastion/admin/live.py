@@ -55,6 +55,7 @@ class ProviderPatch(_Body):
     type: ProviderType | None = None
     base_url: str | None = None
     api_key: str | None = Field(None, description="write-only: never returned")
+    api_key_file: str | None = Field(None, description="read the key from this file on every replica")
     region: str | None = None
     api_version: str | None = None
     headers: dict[str, str] | None = Field(None, description="write-only values (often credentials)")
@@ -72,6 +73,7 @@ class ProviderOut(BaseModel):
     type: str
     base_url: str | None = None
     api_key: Literal["set"] | None = Field(None, description='"set" when the provider has a key')
+    api_key_file: str | None = None
     region: str | None = None
     api_version: str | None = None
     headers: dict[str, str] = Field(default_factory=dict, description='header names, values shown as "set"')
@@ -206,7 +208,8 @@ def _source(live: LiveConfig, kind: str, name: str) -> Literal["file", "api", "f
 
 def _provider_out(live: LiveConfig, p: ProviderConfig) -> ProviderOut:
     return ProviderOut(
-        name=p.name, type=p.type, base_url=p.base_url, api_key=SET if p.secret() else None, region=p.region,
+        name=p.name, type=p.type, base_url=p.base_url, api_key=SET if p.secret() else None,
+        api_key_file=p.api_key_file, region=p.region,
         api_version=p.api_version, headers={k: SET for k in p.headers}, timeouts=p.timeouts.model_dump(),
         trusted=p.trusted, source=_source(live, "providers", p.name), version=live.version,
     )  # fmt: skip
@@ -273,7 +276,12 @@ async def update_provider(request: web.Request, p: Principal, body: ProviderPatc
 
     def mutate(overlay: ov.Overlay, current: Config) -> ov.Overlay:
         _provider(current, name)
-        overlay["providers"][name] = ov.compose(overlay["providers"].get(name) or {}, patch)
+        merged = ov.compose(overlay["providers"].get(name) or {}, patch)
+        # a key given one way replaces the other (the file's included): they are mutually exclusive
+        for given, other in (("api_key", "api_key_file"), ("api_key_file", "api_key")):
+            if patch.get(given) is not None:
+                merged[other] = None  # stored null: removes the file's value when the layers combine
+        overlay["providers"][name] = merged
         return overlay
 
     await live.change(mutate, action="providers.update", target=name, author=_author(p), comment=body.comment)

@@ -23,6 +23,7 @@ from bastion.config.pii import PiiConfig
 from bastion.config.policy import Policies, PolicySettings
 from bastion.config.presets import KEYLESS_TYPES, PROVIDER_TYPES
 from bastion.config.routing import RoutingConfig
+from bastion.config.secret_file import read_secret_file
 from bastion.config.shadow import ShadowConfig
 
 Mode = Literal["chat", "embeddings", "responses"]
@@ -68,11 +69,15 @@ class ProviderConfig(Strict):
     type: ProviderType
     base_url: str | None = None
     api_key: SecretStr | None = None
+    api_key_file: str | None = Field(
+        None, description="read the API key from this file (a mounted Kubernetes secret); not with api_key"
+    )
     region: str | None = None
     api_version: str | None = Field(None, description="azure-openai: the api-version query parameter")
     headers: dict[str, str] = Field(default_factory=dict, description="extra headers sent upstream")
     timeouts: Timeouts = Field(default_factory=Timeouts)
     trusted: bool = Field(False, description="self-hosted or contractually trusted to receive raw PII")
+    _file_key: str = PrivateAttr("")  # what api_key_file holds: in no dump, so never shown or logged
 
     @field_validator("base_url")
     @classmethod
@@ -85,12 +90,16 @@ class ProviderConfig(Strict):
 
     @model_validator(mode="after")
     def _defaults(self) -> ProviderConfig:
+        if self.api_key_file is not None:
+            if self.api_key is not None:
+                raise ValueError("api_key and api_key_file are mutually exclusive: set one of them")
+            self._file_key = read_secret_file(self.api_key_file)
         if self.type == "demo":
             return self
         if self.base_url is None and PROVIDER_TYPES[self.type][1] is None:
             raise ValueError(f"base_url is required for provider type {self.type}")
-        if self.type not in KEYLESS_TYPES and not (self.api_key and self.api_key.get_secret_value()):
-            raise ValueError(f"api_key is required for provider type {self.type}")
+        if self.type not in KEYLESS_TYPES and not self.secret():
+            raise ValueError(f"api_key (or api_key_file) is required for provider type {self.type}")
         if self.type == "azure-openai" and not self.api_version:
             raise ValueError("api_version is required for provider type azure-openai")
         return self
@@ -104,7 +113,7 @@ class ProviderConfig(Strict):
         return self.base_url or PROVIDER_TYPES[self.type][1] or ""
 
     def secret(self) -> str:
-        return self.api_key.get_secret_value() if self.api_key else ""
+        return self.api_key.get_secret_value() if self.api_key else self._file_key
 
 
 class ModelEntry(Strict):

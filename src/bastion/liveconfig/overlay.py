@@ -117,8 +117,10 @@ def refused(errors: list[str]) -> Unprocessable:
 
 
 def runtime_digest(config: Config) -> str:
-    """A digest of the runtime sections (secrets included only through their digest)."""
+    """A digest of the runtime sections (secrets included only through their digest, keys read from an
+    `api_key_file` too: a reload after a secret rotation applies the new key)."""
     tree = {key: _plain(getattr(config, key)) for key in RUNTIME_KEYS}
+    tree["secrets"] = [hashlib.sha256(p.secret().encode()).hexdigest() for p in config.providers]
     return hashlib.sha256(orjson.dumps(tree, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
 
 

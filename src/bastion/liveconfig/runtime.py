@@ -33,6 +33,7 @@ from bastion.storage.polling import poll_forever, stop_tasks
 
 log = logging.getLogger("bastion.config")
 CHANNEL = "bastion:config"
+RELOAD = "config.reload"
 
 Prepare = Callable[[Config], Callable[[], None]]  # builds the new pieces aside; the result swaps them in
 Mutation = Callable[[ov.Overlay, Config], ov.Overlay]  # (latest overlay, live config) -> new overlay
@@ -59,7 +60,6 @@ class LiveConfig:
         self.current = config  # in force in this worker
         self.overlay: ov.Overlay = ov.empty()
         self.version = 0
-        self.file_digest = ov.runtime_digest(config)
         self.prepare = prepare
         self.checks = checks
         self.on_reload = on_reload
@@ -99,7 +99,7 @@ class LiveConfig:
             if row is None:
                 return False
             base = self.base
-            if row.file_digest is not None and row.file_digest != self.file_digest:
+            if row.action == RELOAD:  # every worker and replica reads its own copy of the file again
                 base = self._reread() or base
             overlay = ov.normalised(row.overlay)
             try:
@@ -124,7 +124,6 @@ class LiveConfig:
     ) -> None:
         commit()  # the swap: plain assignments, no await in between
         self.base, self.overlay, self.current, self.version = base, overlay, config, row.version
-        self.file_digest = ov.runtime_digest(base)
         self.last_error = None
         self.reloads += 1
         log.info("config version %s in force (%s %s by %s)", row.version, row.action, row.target or "",
@@ -170,7 +169,7 @@ class LiveConfig:
                 latest = await self.store.get()
                 after = latest.version if latest is not None else 0
                 base = self.base
-                if latest is not None and latest.file_digest not in (None, self.file_digest):
+                if latest is not None and latest.action == RELOAD and after != self.version:
                     base = self._reread() or base
                 current = ov.normalised(latest.overlay if latest is not None else None)
                 live = (
@@ -181,7 +180,6 @@ class LiveConfig:
                 commit = self.prepare(config)
                 row = await self.store.append(
                     after, ov.storable(overlay), action=action, author=author, target=target, comment=comment,
-                    file_digest=latest.file_digest if latest is not None else None,
                 )  # fmt: skip
                 if row is None:
                     continue  # another writer was first: redo the change on its result
@@ -194,23 +192,23 @@ class LiveConfig:
         """Read the config file again; store it as a reload version when its runtime sections changed."""
         async with self._lock:
             file, fresh = self.read_file()
-            digest = ov.runtime_digest(fresh)
             restart = ov.restart_keys(self.current, file)
             latest = await self.store.get()
             after = latest.version if latest is not None else 0
-            if digest == self.file_digest and after == self.version:
+            overlay = ov.normalised(latest.overlay if latest is not None else None)
+            config = ov.build(fresh, overlay, self.checks)
+            digest = ov.runtime_digest(config)  # secrets read from files included (a rotated key)
+            if digest == ov.runtime_digest(self.current) and after == self.version:
                 changed: list[str] = []
                 row = None
             else:
-                overlay = ov.normalised(latest.overlay if latest is not None else None)
-                config = ov.build(fresh, overlay, self.checks)
                 changed = ov.changed_keys(self.current, config)
                 commit = self.prepare(config)
                 if latest is not None and latest.file_digest == digest:
                     row = latest  # another worker stored this very file already (SIGHUP to every worker)
                 else:
                     row = await self.store.append(
-                        after, ov.storable(overlay), action="config.reload", author=author,
+                        after, ov.storable(overlay), action=RELOAD, author=author,
                         file_digest=digest, comment=f"file {self.base.source_path}",
                     )  # fmt: skip
                     if row is None:

@@ -2,8 +2,9 @@
 
 Every change is a new row: version N+1, the whole overlay after the change, what was done (`action`,
 `target`), who, when and why. The highest version is in force everywhere, so a rollback is a new version
-carrying an old overlay. A reload row also carries the digest of the file it read (`file_digest`): every
-process that sees it reads its own config file again.
+carrying an old overlay. A reload row (`config.reload`) makes every process that sees it read its own
+config file again; it carries the digest of what it put in force (`file_digest`), so workers reloading the
+same file at once (SIGHUP to each) store it once.
 """
 
 from __future__ import annotations

@@ -20,6 +20,19 @@ def reference_errors(config: Config) -> list[str]:
     return [f"{e['field']}: {e['message']}" for e in bad]
 
 
+def active_reference_errors(runtime: PolicyRuntime | None, config: Config) -> list[str]:
+    """`reference_errors`, plus what the active policy set (stored, e.g. set through the API) could no longer
+    carry out under `config`: a runtime config change may not remove a model or provider a rule routes to."""
+    errors = reference_errors(config)
+    if runtime is None:
+        return errors
+    models, providers = {m.name for m in config.models}, {p.name for p in config.providers}
+    active = runtime.active
+    bad = unknown_references(active.document, models, providers, config.pii.enabled)
+    errors += [f"{e['field']}: {e['message']} (policy version {active.version})" for e in bad]
+    return list(dict.fromkeys(errors))
+
+
 def build_policy(config: Config, storage: Storage, pii_engine: Any) -> tuple[PolicyRuntime, RequestEnforcer]:
     """The worker's runtime (active set, hot reload) and the request enforcer. `pii_engine` is the PII
     stage's engine, reused for `pii:` conditions; when PII protection is off, one is built on first need."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from aiohttp import web
 
@@ -31,7 +32,7 @@ from bastion.pipeline.pii import LiveDetector, PiiStage
 from bastion.pipeline.policy import PolicyStage
 from bastion.pipeline.restore import RestoreStage
 from bastion.pipeline.route import ModelTable, RouteStage
-from bastion.policy.factory import build_policy, reference_errors
+from bastion.policy.factory import active_reference_errors, build_policy
 from bastion.providers import build_adapters
 from bastion.routing.resilience import Resilience
 from bastion.server import handlers
@@ -45,6 +46,7 @@ from bastion.storage import open_storage
 from bastion.translate import build_codecs
 
 log = logging.getLogger("bastion.config")
+
 
 def build_state(config: Config) -> GatewayState:
     admin_key = config.admin_key.get_secret_value() if config.admin_key else ""
@@ -108,7 +110,8 @@ def build_state(config: Config) -> GatewayState:
     )
     # providers, models, routing, PII and cache settings change at runtime (docs/operations.md)
     reconfigure = Reconfigure(state, detector, rules)
-    state.live = LiveConfig(config, storage, reconfigure, reference_errors, _policy_reload(state))
+    checks = partial(active_reference_errors, policy)  # what check-config checks, and the active policies
+    state.live = LiveConfig(config, storage, reconfigure, checks, _policy_reload(state))
     state.reconfigure = reconfigure
     return state
 

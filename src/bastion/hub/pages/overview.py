@@ -25,25 +25,26 @@ async def show(hub: HubRequest) -> dict[str, Any]:
         window = "24h"
     now = time.time()
     team = hub.team_scope
-    summary = []
-    for name, (seconds, _step) in WINDOWS.items():
-        scope = Scope(now - seconds, now, team)
-        figures = await queries.totals(storage, scope)
-        figures["p50"], figures["p95"] = await queries.percentiles(storage, scope)
-        summary.append({"window": name, "from": scope.since, "to": scope.until, **figures})
     seconds, step = WINDOWS[window]
     scope = Scope(now - seconds, now, team)
+    selected = await queries.breakdown(storage, scope)  # totals, top lists and denials in one pass
+    summary = []
+    for name, (length, _step) in WINDOWS.items():
+        window_scope = scope if name == window else Scope(now - length, now, team)
+        figures = selected.totals() if name == window else await queries.totals(storage, window_scope)
+        figures["p50"], figures["p95"] = await queries.percentiles(storage, window_scope)
+        summary.append({"window": name, "from": window_scope.since, "to": window_scope.until, **figures})
     points = await queries.series(storage, queries.aligned(now - seconds, now, step, team), step)
     return {
         "window": window,
         "windows": list(WINDOWS),
         "summary": summary,
         "selected": next(s for s in summary if s["window"] == window),
-        "denied": await queries.denied_reasons(storage, scope),
+        "denied": selected.denied_reasons(),
         "pii": await queries.pii_values(storage, scope),
-        "top_teams": await queries.top(storage, scope, "team"),
-        "top_models": await queries.top(storage, scope, "model"),
-        "top_keys": await queries.top(storage, scope, "key_id"),
+        "top_teams": selected.top("team"),
+        "top_models": selected.top("model"),
+        "top_keys": selected.top("key_id"),
         "chart_requests": charts.bars(points, "requests", f"Requests, last {window}", step, fmt=format.num),
         "chart_spend": charts.bars(
             points, "usd", f"Spend (USD), last {window}", step, fmt=format.usd, tone="spend"

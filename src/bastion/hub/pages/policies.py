@@ -32,8 +32,13 @@ async def _shadow_hits(hub: HubRequest) -> list[dict[str, Any]]:
     audit = hub.state.audit
     if audit is None:
         return []
-    now = time.time()
-    return await queries.shadow_hits(audit.store.storage, Scope(now - SHADOW_WINDOW, now))
+    return await queries.shadow_hits(audit.store.storage, Scope(_shadow_since(), None))
+
+
+def _shadow_since() -> float:
+    """The start of the hour 24 hours ago: whole hours only, read from the roll-up alone (the current
+    hour's row is kept up to date by the insert trigger)."""
+    return time.time() // 3600 * 3600 - SHADOW_WINDOW
 
 
 async def _page(hub: HubRequest, **extra: Any) -> dict[str, Any]:
@@ -48,6 +53,7 @@ async def _page(hub: HubRequest, **extra: Any) -> dict[str, Any]:
         "history": history.model_dump()["data"],
         "yaml": extra.pop("yaml", None) or _yaml(current["policies"]),
         "shadow": await _shadow_hits(hub),
+        "shadow_since": _shadow_since(),
         "can_write": hub.can("policies:write"),
         "diff": diff,
         "dry_request": extra.pop("dry_request", None) or _SAMPLE,

@@ -55,7 +55,11 @@ async def show(hub: HubRequest) -> dict[str, Any]:
             points, "services", f"AI services in use per day, last {window}", DAY, fmt=format.num
         ),
         "chart_unsanctioned": charts.bars(
-            points, "unsanctioned", f"Requests to unsanctioned services, last {window}", DAY, fmt=format.num,
+            points,
+            "unsanctioned",
+            f"Requests to unsanctioned services, last {window}",
+            DAY,
+            fmt=format.num,
             tone="denied",
         ),
         "chart_bytes": charts.bars(

@@ -32,7 +32,7 @@ _MONTH_NAMES = (
     "styczeń|luty|marzec|kwiecień|maj|czerwiec|lipiec|sierpień|wrzesień|październik|listopad|grudzień"
 )
 _MONTHS = rf"(?:{_MONTH_NAMES})\.?(?!\w)"
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|er|e|º|\.)?"
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|er|e|º|°|\.)?"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
 _AMBIGUOUS_LOWER = frozenset(
     {"may", "mar", "jan", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "feb", "apr"}
@@ -106,6 +106,25 @@ _CONTEXT = (
     "wizyta",
     "wizytę",
     "wizyty",
+    # appointments of other kinds (interviews, follow-ups, hearings) in the seven languages
+    "interview",
+    "follow-up",
+    "follow up",
+    "check-up",
+    "checkup",
+    "consultation",
+    "hearing",
+    "vaccination",
+    "entretien",
+    "consulta",
+    "colloquio",
+    "controllo",
+    "sprechstunde",
+    "vorstellungsgespräch",
+    "gesprek",
+    "controle",
+    "konsultacja",
+    "rozmowa",
     # older forms kept from the birth-date recognizer
     "nascimento",
 )
@@ -160,6 +179,22 @@ class DateOfBirthRecognizer(Recognizer):
         "overleden",
         "urodz",
         "wizyt",
+        "interview",
+        "follow",
+        "check-up",
+        "checkup",
+        "consult",
+        "hearing",
+        "vaccinat",
+        "entretien",
+        "colloquio",
+        "controllo",
+        "sprechstunde",
+        "gespräch",
+        "gesprek",
+        "controle",
+        "konsultac",
+        "rozmow",
     )
     patterns = (
         Pattern("numeric", r"(?<![\w./-])\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?![\w/-]|\.\d)", 0.3),

@@ -55,6 +55,11 @@ _CONTEXT = (
     "insee",
     "sécurité sociale",
     "steuer",
+    "steuernummer",
+    "steueridentifikationsnummer",
+    "steuer-identifikationsnummer",
+    "identifikationsnummer",
+    "steuerliche",
     "steuer-id",
     "steuerid",
     "idnr",
@@ -78,6 +83,22 @@ _CONTEXT = (
     "iban",
     "personalausweis",
     "reisepass",
+    "passnummer",
+    "pass-nr",
+    "passnr",
+    "passeport",
+    "pasaporte",
+    "passaporto",
+    "paspoort",
+    "paszport",
+    "paszportu",
+    "dowód osobisty",
+    "dowodu osobistego",
+    "carta d'identità",
+    "carta di identità",
+    "id-kaart",
+    "identiteitskaart",
+    "ausweis",
     "permis",
     "pasaporte",
     "cédula",
@@ -133,7 +154,9 @@ class IdNumberRecognizer(Recognizer):
         if pattern.name == "de-tax-id" and not german_tax_id_ok(digits):
             return None
         if pattern.name == "document":
-            if len(digits) < 5 or not context or value.count("-") > 3:
+            # passport and ID-card serials mix letters and digits ("L01X00T47", "CA00000AA")
+            serial = 8 <= len(value) <= 10 and len(digits) >= 3 and not value.isdigit()
+            if (len(digits) < 5 and not serial) or not context or value.count("-") > 3:
                 return None
             if BUSINESS_WORDS.search(text, max(0, start - 24), start):
                 return None

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 from bastion.pii.gazetteer import Gazetteer, load_gazetteer
 from bastion.pii.recognizers.base import Pattern, Recognizer
-from bastion.pii.recognizers.person import _NEXT_WORD, EPONYM_NOUNS
+from bastion.pii.recognizers.person import _NEXT_CAPITAL, _NEXT_WORD, BRANDS, EPONYM_NOUNS, PARTICLES
+from bastion.pii.recognizers.special_category import points_at_person
 from bastion.pii.recognizers.tokens import MAX_TOKENS, Token, token_words, tokenize
 from bastion.pii.span import Span
 
@@ -98,6 +99,16 @@ _OFFICE_ACRONYMS = frozenset(
 )
 
 
+# A city right after a house number or a postcode is part of an address: "12, Madrid", "69003 Lyon".
+_ADDRESS_BEFORE = re.compile(r"(?:\d,|\b\d{4,5}|\b[A-Z]{1,2}-?\d{2,5}|\d{2}-\d{3})\s{1,3}$")
+
+
+_LINE_START = re.compile(r"(?:^|\n)[ \t>#*?|-]*$")
+_WE = frozenset(
+    ("we", "us", "our", "ours", "we're", "we've", "wir", "uns", "nous", "nosotros", "noi", "wij", "my")
+)
+
+
 class LocationRecognizer(Recognizer):
     label = "LOCATION"
     patterns = (
@@ -163,6 +174,9 @@ class LocationRecognizer(Recognizer):
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         super().__init__()
         self._gaz = gazetteer or load_gazetteer()
+        # Title-case words that do not show a person is meant: places, brands ("Porsche"), particles ("Le").
+        self._not_names = self._gaz.places | BRANDS | PARTICLES
+        self._family_names = self._gaz.last_names - self._gaz.common_words
 
     def validate(self, text: str, start: int, end: int, pattern: Pattern) -> float | None:
         if pattern.name == "street-compound":
@@ -214,10 +228,27 @@ class LocationRecognizer(Recognizer):
                     best = 1
             if not best:
                 continue
+            end = tokens[i + best - 1].end
             score = self._place_score(text, tok.start, best, tok.lower)
+            if score is not None and not self._locates_someone(text, tok.start, end):
+                score = None
             if score is not None:
-                yield Span(tok.start, tokens[i + best - 1].end, self.label, score)
+                yield Span(tok.start, end, self.label, score)
             resume = i + best
+
+    def _locates_someone(self, text: str, start: int, end: int) -> bool:
+        """A city or country alone is personal data only where it locates someone: in an address (after a
+        house number or a postcode) or in a sentence that names or points at a person ("Lena lives in
+        Berlin", "my GP is in Brighton"); "What is the capital of Australia?" is general knowledge."""
+        if _ADDRESS_BEFORE.search(text, max(0, start - 12), start) or _LINE_START.search(
+            text, max(0, start - 8), start
+        ):
+            return True  # an address line or a signature's city line
+        gaz, not_names = self._gaz, self._not_names
+        if points_at_person(text, start, end, gaz.first_names, not_names=not_names, more=_WE):
+            return True
+        # a family name next to it ("for Mei Chen in Rotterdam")
+        return points_at_person(text, start, end, self._family_names, not_names=not_names)
 
     def _in_context(self, text: str, start: int) -> bool:
         window = text[max(0, start - 16) : start]
@@ -233,6 +264,9 @@ class LocationRecognizer(Recognizer):
         after = _NEXT_WORD.match(text, start + len(lower))
         if after is not None and not context and after.group(1) in EPONYM_NOUNS:
             return None  # "Turkey sandwich", "Paris green": a place name used as a modifier
+        nxt = _NEXT_CAPITAL.match(text, start + len(lower))
+        if nxt is not None and nxt.group(1).lower() in gaz.common_words:
+            return None  # "the Turkey Hill ice cream": part of a longer name
         if lower in gaz.common_words:
             return (
                 0.6

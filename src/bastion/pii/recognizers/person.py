@@ -99,12 +99,26 @@ WORDY_NAMES = frozenset(
 )
 # Verbs that, right after an unknown capitalised word, say it names a person ("Quionia is from ...").
 _PERSON_VERB_AFTER = re.compile(
-    r" (?:spent|lives|lived|shouted|whispered|was born|is from|had given|began)\b"
+    r" (?:spent|lives|lived|shouted|whispered|was born|is from|had given|began|said|says|asked|told|"
+    r"mentioned|replied|wrote|agreed|suggested|promised|apologi[sz]ed|texted|emailed|messaged|"
+    r"called me|is off|is out of office|is on leave)\b"
 )
 _POSSESSIVE_BEFORE = re.compile(r"(?:'s|\u2019s) $")
 _HOUSE_NUMBER_BEFORE = re.compile(r"(?:(?<![\d.,:/-])\d{1,6}|\bUSN[SV]|\bUSCGC|\bC/) $")
 _HOUSE_NUMBER_AFTER = re.compile(r" (?:\d{1,5}[A-Za-z]?\b(?![.,:/]\d)|(?:u|utca|str|st)\.)")
 _DETERMINER_BEFORE = re.compile(r"(?i)\b(?:the|a|an|this|that|these|those|our|your|my|its)\s$")
+# Before any name, these make it a thing or a title: "the Morris Minor", "a Denver omelette".
+_ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|these|those|its|het)\s$")
+# "Dijkstra's algorithm", "Newton's laws": a possessive then a thing noun.
+_POSSESSIVE_NEXT = re.compile(r"(?:'s|\u2019s|'|\u2019) ([a-z][a-z'-]{1,24})\b")
+# "General Motors", "Chelsea Flower Show": a capitalised everyday word right after the run.
+_NEXT_CAPITAL = re.compile(r" ([A-Z][a-z]{1,24})\b")
+# "is now called Kenvue", "an app called Notion": a thing's name, unless a person word precedes.
+_THING_CALLED_BEFORE = re.compile(
+    r"(?i)\b(?:now|company|product|app|firm|brand|startup|tool|project|service|"
+    r"place|town|city|village|band|song|book|film|movie|show|game|library|drug|medicine)\s{1,3}(?:now\s)?"
+    r"(?:called|named)\s{1,4}$"
+)
 _CONTEXT_BEFORE = re.compile(
     r"(?i)(?:\b(?:name\s?(?:is|was|:|\?)|names?:|i\s?am|i'm|called|named|call\s+me|signed|contact|patient|customer|"
     r"client|employee|user|author|by|cc|attn|from|dear|hi|hello|hey|thanks|thank\s+you|regards|sincerely|cheers|"
@@ -122,7 +136,7 @@ _STRONG_BEFORE = re.compile(
     r"thanks|regards|sincerely|cheers|mr|mrs|ms|mx|miss|dr|prof|sir|madam|mister|herr|frau|mme|mlle|señor|"
     r"señora|sr|sra|user:|by|attn|says|said|asked|told|starring|featuring|hallo|bonjour|hola|ciao|hoi|"
     r"cześć|grüße|cordialement|saludos|saluti|groet|pozdrawiam|sig|dott|dhr|mevrouw|meneer|pan|pani|"
-    r"señorita|ask|ping|cc)\.?|name:)\s{0,4}$"
+    r"señorita|ask|ping|cc|yo)\.?|name:)\s{0,4}$"
 )
 _CONTEXT_AFTER = re.compile(
     r"^(?:'s|\u2019s|:\s?[\"A-Z]|\s(?:said|says|wrote|writes|told|tells|asked|asks|replied|is|was|spent|shouted|"
@@ -144,7 +158,7 @@ _TRIGGERS = frozenset(
             "says said asked told starring featuring hallo servus bonjour salut hola ciao hoi cześć witam "
             "hej grüße gruß cordialement saludos saluti groet groeten pozdrawiam pozdrowienia hälsningar "
             "mvh ping sig sig.ra dott dott.ssa dhr mevr mevrouw meneer pan pani señorita don doña "
-            "this that these those our your my its",
+            "this that these those our your my its yo",
         )
     ).split()
 )
@@ -164,7 +178,13 @@ BRANDS = frozenset(
             "pirelli fender gibson tesco lidl sainsbury barclays lloyds goldman sachs dolby kärcher miele "
             "rolex bacardi jameson hennessy chevrolet chrysler cadillac mcdonald mcdonald's "
             "wendy's dunkin kraft hewlett packard compaq dewalt makita braun zeiss leica nikon "
-            "canon olympus pentax bose samsung google santander bbva",
+            "canon olympus pentax bose samsung google santander bbva apple microsoft nvidia amazon oracle "
+            "intel ibm cisco adobe salesforce hubspot uber lyft netflix spotify tiktok paramount warner "
+            "fiat telefónica telefonica repsol inditex zara danone barilla lavazza unilever asml orlen "
+            "allegro biedronka audi volkswagen vw bmw lexus mazda nissan subaru hyundai kia jaguar bentley "
+            "rolls royce aston martin maybach lincoln dodge jeep ram buick tata mahindra infosys wipro "
+            "deloitte accenture mckinsey kpmg honeywell gartner forrester hilton hyatt ritz "
+            "carlton sheraton westin wyndham",
         )
     ).split()
 )
@@ -178,7 +198,16 @@ EPONYM_NOUNS = frozenset(
             "constant "
             "conjecture lemma paradox problem fonts font typeface pigment paint dressing cheese beef "
             "chicken pizza burger tea coffee brand brands product products laptop laptops car cars "
-            "mustard ham wine beer bread resort resorts style",
+            "mustard ham wine beer bread resort resorts style omelette omelet beans bean sprouts bacon "
+            "toast waffles waffle sausage sausages buns bun roll rolls soup stew curry rice noodles pasta "
+            "steak fries chips salmon pudding tart cookies biscuits muffin cocktail sling punch "
+            "sneakers trainers shoes jacket coat hat bag watch guitar amplifier amplifiers piano truck "
+            "trucks van bike bus jeep boat tractor printer phone phones tablet server servers camera "
+            "laws rule rules series sequence function functions integral matrix graph graphs tree trees "
+            "code cipher machine machines diagram diagrams projection chart charts number numbers ratio "
+            "brothers sisters memorial bridge square station airport terrier spaniel retriever shepherd "
+            "cow cattle horse cat dog breed syndrome disease trophy cup league lecture lectures "
+            "fellowship scholarship university college school hospital museum library avenue street",
         )
     ).split()
 )
@@ -194,6 +223,19 @@ FUNCTION_WORDS = frozenset(
             "not no yes just only still even too very much more most less least all any each every some "
             "both either neither such own same other another next week month year weekend morning "
             "evening night soon later",
+        )
+    ).split()
+)
+# Possessives of fr/it/es/pl that are also given names, and the relation nouns that follow them.
+POSSESSIVE_LOOKALIKES = frozenset(("ma", "mia", "mi", "mon", "sa", "son", "mio", "moja", "mój", "mein"))
+RELATION_NOUNS = frozenset(
+    " ".join(
+        (
+            "femme mari mère père frère sœur soeur fille fils collègue voisin voisine copain copine patron "
+            "moglie marito madre padre fratello sorella figlio figlia collega capo vicino vicina nonno nonna "
+            "esposa esposo hermano hermana hijo hija jefe jefa vecino vecina abuelo abuela novio novia "
+            "żona mąż matka ojciec brat siostra syn córka szef sąsiad frau mann mutter vater bruder "
+            "schwester sohn tochter chef nachbar",
         )
     ).split()
 )
@@ -217,7 +259,9 @@ NOUN_SUFFIXES = (
 )
 _THING_BEFORE = re.compile(
     r"(?i)\b(?:project|product|codename|code\s+name|operation|sprint|release|branch|repo|service|model|"
-    r"brand|app|library|package|module|plugin|framework|engine|server|cluster|room)\s{1,3}$"
+    r"brand|app|library|package|module|plugin|framework|engine|server|cluster|room|space|channel|board|"
+    r"workspace|instance|bucket|database|table|queue|topic|namespace|pipeline|job|repository|vault|"
+    r"team|squad|workstream|initiative|program|programme|codenamed)\s{1,3}$"
 )
 _PLACE_BEFORE = re.compile(
     r"(?:\b(?:in|at|near|à|au|en|nach|aus|im|te|uit|naar|dans|w|we|przy|i)|\d,)\s{1,3}$"
@@ -260,8 +304,26 @@ def _could_be_unknown_name(text: str, start: int, end: int, word: Token, gaz: Ga
     return (
         len(word.text) >= 4
         and word.lower not in gaz.common_words
-        and bool(_PERSON_VERB_AFTER.match(text, end))
+        and (bool(_PERSON_VERB_AFTER.match(text, end)) or _next_to_a_given_name(text, start, end, gaz))
     )
+
+
+_GREETINGS = frozenset(
+    ("hey", "hi", "hello", "yo", "thanks", "thx", "dear", "hallo", "hola", "ciao", "salut")
+)
+_GREETING_BEFORE = re.compile(r"(?i)(?:^|[\s,.!])(?:hey|hi|hello|yo|thanks|thx|dear|hallo|hola|ciao|salut) $")
+_GREETED = re.compile(r"\s?[,!:]|\s*$|\s*\n")
+_NAME_AND_BEFORE = re.compile(r"\b([A-Z][^\W\d_]{2,24}) (?:and|or|&) $")
+_AND_NAME_AFTER = re.compile(r" (?:and|or|&) ([A-Z][^\W\d_]{2,24})\b")
+
+
+def _next_to_a_given_name(text: str, start: int, end: int, gaz: Gazetteer) -> bool:
+    """ "Ravi and Sunita": an unknown word joined by "and"/"or" to a given name is a name too."""
+    m = _NAME_AND_BEFORE.search(text, max(0, start - 30), start) or _AND_NAME_AFTER.match(text, end)
+    if m is None:
+        return False
+    other = m.group(1).lower()
+    return other in gaz.first_names and other not in gaz.common_words
 
 
 class PersonRecognizer(Recognizer):
@@ -293,7 +355,7 @@ class PersonRecognizer(Recognizer):
             if tok.capitalised:
                 if tok.lower in not_starts and len(tok.text) > 1 and not tok.text.isupper():
                     continue
-            elif tok.lower not in lower_starts:
+            elif tok.lower not in lower_starts and not (i and tokens[i - 1].lower in _GREETINGS):
                 continue
             run = self._run_from(text, tokens, i)
             if not run:
@@ -375,9 +437,15 @@ class PersonRecognizer(Recognizer):
         return []
 
     def _lower_after_intro(self, text: str, tok: Token) -> list[Token]:
-        """``my name is nina``: a lower-case given name right after a strong introduction."""
-        if tok.capitalised or not self._gaz.is_name(tok.lower) or tok.lower in self._gaz.common_words:
+        """``my name is nina``: a lower-case given name right after a strong introduction; ``hey fatou,``:
+        any lower-case word that is no English word right after a greeting and before a comma."""
+        if tok.capitalised or tok.lower in self._gaz.common_words:
             return []
+        if not self._gaz.is_name(tok.lower):
+            greeted = _GREETED.match(text, tok.end) and _GREETING_BEFORE.search(
+                text, max(0, tok.start - 8), tok.start
+            )
+            return [tok] if greeted and len(tok.text) >= 3 and tok.text.isalpha() else []
         before = _before(text, tok.start)
         return [tok] if before is not None and _STRONG_BEFORE.search(before) else []
 
@@ -403,8 +471,13 @@ class PersonRecognizer(Recognizer):
             or (mid_sentence and t.capitalised and not t.shouting and t.lower not in WORDY_NAMES)
         ]
         before = _before(text, start)
+        if not hits and _THING_CALLED_BEFORE.search(text, max(0, start - 30), start):
+            return None
         strong_context = before is not None and _STRONG_BEFORE.search(before) is not None
-        if not strong_context and self._thing_not_person(text, start, end, words, hits):
+        if not strong_context and (
+            self._thing_not_person(text, start, end, words, hits)
+            or self._part_of_a_phrase(text, start, end, words, mid_sentence)
+        ):
             return None
         # "Gordon Terrace", "Rua Diadema", "Hall Orchestra": a street/organisation type word first or last.
         if (
@@ -428,7 +501,10 @@ class PersonRecognizer(Recognizer):
             len(words) == 1
             and len(words[0].text) >= 4
             and words[0].lower not in gaz.common_words
-            and _PERSON_VERB_AFTER.match(text, end) is not None
+            and (
+                _PERSON_VERB_AFTER.match(text, end) is not None
+                or _next_to_a_given_name(text, start, end, gaz)
+            )
         )
         score = self._score(words, hits, strong, (context, strong_context or person_verb), len(run))
         if score is None:
@@ -492,6 +568,14 @@ class PersonRecognizer(Recognizer):
         if len(words) != 1:
             return False
         lower = words[0].lower
+        if lower in ADDRESS_WORDS and lower in self._gaz.common_words:
+            return True  # "Company", "Bank" alone
+        if not self._at_sentence_start(text, start) or lower not in POSSESSIVE_LOOKALIKES:
+            pass
+        else:
+            after = _NEXT_WORD.match(text, end)
+            if after is not None and after.group(1) in RELATION_NOUNS:
+                return True  # "Ma femme", "Mia sorella": a possessive, not the name Ma or Mia
         if (
             lower in self._gaz.places
             and lower not in self._gaz.first_names
@@ -500,6 +584,33 @@ class PersonRecognizer(Recognizer):
             return True  # "à Lyon", "in Madrid", "12, Madrid": the place recognizer reports it
         after = _NEXT_WORD.match(text, end)
         return after is not None and after.group(1) in EPONYM_NOUNS
+
+    def _part_of_a_phrase(
+        self, text: str, start: int, end: int, words: list[Token], mid_sentence: bool
+    ) -> bool:
+        """Name-like words inside a longer name of a thing: after an article ("the Jetson Orin"), before a
+        capitalised everyday word ("General Motors", "Chelsea Flower Show"), before a possessive and a thing
+        noun ("Newton's laws") or a thing noun after a full name ("Stan Smith trainers"), a demonym of a
+        city ("Berliner Pfannkuchen"), or everyday words opening a sentence ("Add French toast")."""
+        gaz = self._gaz
+        named = words[0].lower in gaz.first_names and words[-1].lower not in gaz.common_words
+        if not named and _ARTICLE_BEFORE.search(text, max(0, start - 8), start):
+            return True  # but "a Harvey Leach concert", "the Hannah McConnan file" are about a person
+        nxt = _NEXT_CAPITAL.match(text, end)
+        if nxt is not None:
+            lower = nxt.group(1).lower()
+            if lower in gaz.common_words and lower not in gaz.first_names and lower not in NOT_NAMES:
+                return True
+        poss = _POSSESSIVE_NEXT.match(text, end)
+        if poss is not None and poss.group(1) in EPONYM_NOUNS:
+            return True
+        after = _NEXT_WORD.match(text, end)
+        if len(words) > 1 and after is not None and after.group(1) in EPONYM_NOUNS:
+            return True
+        first = words[0].lower
+        if first.endswith("er") and (first[:-2] in gaz.places or first[:-3] in gaz.places):
+            return True
+        return not mid_sentence and len(words) > 1 and all(t.lower in gaz.common_words for t in words)
 
     def _is_place(self, run: list[Token]) -> bool:
         """A run that names a place: multi-word place names, or single words that are not given names."""

@@ -64,7 +64,8 @@ _WORDY = WORDY_NAMES | frozenset(
     ).split()
 )
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
-_SENTENCE_END = re.compile(r"[.!?;\n]\s")
+# A sentence ends at . ! ? ; or a line break, but not after a title ("Ms. Nakamura").
+_SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bProf)(?<!\bSt)[.!?;\n]\s")
 # An identity term is predicated of someone: "is a devout", "ist", "est", "es", "è", "is", "jest", ...
 _IS = (
     r"(?:is|am|are|was|were|i'm|he's|she's|being|identifies\s+as|came\s+out\s+as|as|ist|bin|war|"
@@ -101,23 +102,42 @@ class SpecialCategoryRecognizer(Recognizer):
         return pattern.score if self.about_a_person(text, start, end) else None
 
     def about_a_person(self, text: str, start: int, end: int) -> bool:
-        lo = max(0, start - self.reach_before)
-        for m in _SENTENCE_END.finditer(text, lo, start):
-            lo = m.end()
-        hi_window = text[end : end + self.reach_after]
-        stop = _SENTENCE_END.search(hi_window)
-        hi = end + (stop.start() + 1 if stop else len(hi_window))
-        for m in _WORD.finditer(text, lo, hi):
-            if start <= m.start() < end:
-                continue
-            word = m.group()
-            lower = word.lower().rstrip(".")
-            if lower in _PERSON_WORDS:
-                return True
-            # A given name in Title-case ("Anna" too, though it is a frequent word; not "May", "Will").
-            if word[0].isupper() and lower in self._first_names and lower not in _WORDY:
-                return True
-        return False
+        return points_at_person(
+            text, start, end, self._first_names, reach=(self.reach_before, self.reach_after)
+        )
+
+
+def points_at_person(
+    text: str,
+    start: int,
+    end: int,
+    first_names: frozenset[str],
+    *,
+    reach: tuple[int, int] = (160, 100),
+    not_names: frozenset[str] = frozenset(),
+    more: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether the sentence around ``text[start:end]`` (at most ``reach`` characters before/after) names or
+    points at a person: a person word (pronoun, relation, title) or a Title-case given name that is not an
+    everyday word ("May") nor one of ``not_names`` (a place recognizer passes place names: "Jackson"), or one
+    of the ``more`` words a caller adds."""
+    lo = max(0, start - reach[0])
+    for m in _SENTENCE_END.finditer(text, lo, start):
+        lo = m.end()
+    hi_window = text[end : end + reach[1]]
+    stop = _SENTENCE_END.search(hi_window)
+    hi = end + (stop.start() + 1 if stop else len(hi_window))
+    for m in _WORD.finditer(text, lo, hi):
+        if start <= m.start() < end:
+            continue
+        word = m.group()
+        lower = word.lower().rstrip(".")
+        if lower in _PERSON_WORDS or lower in more:
+            return True
+        # A given name in Title-case ("Anna" too, though it is a frequent word; not "May", "Will").
+        if word[0].isupper() and lower in first_names and lower not in _WORDY and lower not in not_names:
+            return True
+    return False
 
 
 class HealthRecognizer(SpecialCategoryRecognizer):
@@ -381,7 +401,8 @@ class TradeUnionRecognizer(SpecialCategoryRecognizer):
 
 class BiometricRecognizer(SpecialCategoryRecognizer):
     label = "BIOMETRIC"
-    needles = ("fingerprint", "face scan", "facial", "iris", "retina", "voiceprint", "voice print",
+    needles = ("fingerprint", "face scan", "facial", "iris", "retina", "voiceprint", "voice print", "vein",
+               "hand geometry", "gait",
                "fingerabdr", "empreinte", "huella", "impronta", "vingerafdruk", "odcisk")  # fmt: skip
     patterns = (
         Pattern(
@@ -390,6 +411,8 @@ class BiometricRecognizer(SpecialCategoryRecognizer):
                 "fingerprints?(?: (?:scan|template|data|image|record)s?)?|face scans?|"
                 "facial (?:scan|template|"
                 "geometry|recognition data)|iris scans?|retina scans?|voiceprints?|voice prints?|"
+                "(?:palm|finger) veins? (?:scans?|patterns?|templates?)|hand geometry|"
+                "gait (?:data|signature)|"
                 "fingerabdr(?:uck|ücke)|empreintes? digitales?|huellas? dactilares?|impront[ae] digital[ei]|"
                 "vingerafdruk(?:ken)?|odcisk(?:i)? palc(?:a|ów)"
             ),
