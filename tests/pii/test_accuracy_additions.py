@@ -100,6 +100,9 @@ NOT_FLAGGED = [
     "Our Confluence space Orion lists the migration steps.",
     "The Turkey Hill ice cream was on sale.",
     "hey all, the build is green",
+    "The Sydney Opera House was designed by a Danish architect.",
+    "Which is faster, MongoDB or PostgreSQL?",
+    "The Madison Square Garden concert sold out.",
 ]
 
 
@@ -118,6 +121,7 @@ NOT_FLAGGED = [
         ("hey fatou, did you send the invoice?", "PERSON", "fatou"),
         ("Ravi and Sunita are covering support this weekend.", "PERSON", "Sunita"),
         ("Olamide said the report is ready.", "PERSON", "Olamide"),
+        ("Thanks, Oyelaran — I'll sign today.", "PERSON", "Oyelaran"),
         ("passeport n° 18AB12345", "ID_NUMBER", "18AB12345"),
         ("paszport nr AB1234567", "ID_NUMBER", "AB1234567"),
         ("Ausweis: L01X00T47", "ID_NUMBER", "L01X00T47"),

@@ -89,3 +89,15 @@ def test_pseudonym_gate_lets_every_pseudonym_through(text: str) -> None:
 
 def test_pseudonym_gate_rejects_prose() -> None:
     assert not may_hold_pseudonym("Call +1 415 555 0134 about account 88-4417 before the 3.2 release.")
+
+
+def test_the_live_detector_passes_the_scope_on() -> None:
+    """Policy `pii:` conditions call the engine in force through `LiveDetector` with the caller's scope."""
+    from bastion.config.pii import PiiConfig
+    from bastion.pipeline.pii import LiveDetector, PiiStage
+
+    stage = PiiStage(PiiConfig())
+    live = LiveDetector(stage)
+    text = "Mail maria.gonzalez@example.com today"
+    assert live.detect(text, scope="team:a") == live.detect(text) != []
+    assert stage.engine is not None and stage.engine.cache.get("team:a", text) is not None

@@ -152,9 +152,16 @@ class _Twist(FakeServer):
         *,
         tick: bytes,
         failure: bytes = b"",
+        drip_head: int = 2,
     ) -> web.StreamResponse:
         return await FakeServer.stream(
-            request, rec, kind, twist_events(kind, rec, events), tick=tick, failure=failure
+            request,
+            rec,
+            kind,
+            twist_events(kind, rec, events),
+            tick=tick,
+            failure=failure,
+            drip_head=drip_head,
         )
 
     async def twisted(self, request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:

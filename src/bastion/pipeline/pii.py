@@ -131,6 +131,7 @@ class LiveDetector:
     def __init__(self, stage: PiiStage) -> None:
         self.stage = stage
 
-    def detect(self, text: str) -> list[Any]:
+    def detect(self, text: str, scope: str = "") -> list[Any]:
+        """``scope``: the caller's cache scope (`bastion.textcache.scope_of`), as `PiiEngine.detect`."""
         engine = self.stage.engine
-        return engine.detect(text) if engine is not None else []
+        return engine.detect(text, scope) if engine is not None else []

@@ -104,6 +104,7 @@ _ADDRESS_BEFORE = re.compile(r"(?:\d,|\b\d{4,5}|\b[A-Z]{1,2}-?\d{2,5}|\d{2}-\d{3
 
 
 _LINE_START = re.compile(r"(?:^|\n)[ \t>#*?|-]*$")
+_LINE_END = re.compile(r"[ \t]*(?:[,\n)]|$|[A-Z]{2}\b|\d{3,})")
 _WE = frozenset(
     ("we", "us", "our", "ours", "we're", "we've", "wir", "uns", "nous", "nosotros", "noi", "wij", "my")
 )
@@ -176,7 +177,7 @@ class LocationRecognizer(Recognizer):
         self._gaz = gazetteer or load_gazetteer()
         # Title-case words that do not show a person is meant: places, brands ("Porsche"), particles ("Le").
         self._not_names = self._gaz.places | BRANDS | PARTICLES
-        self._family_names = self._gaz.last_names - self._gaz.common_words
+        self._names = self._gaz.first_names | (self._gaz.last_names - self._gaz.common_words)
 
     def validate(self, text: str, start: int, end: int, pattern: Pattern) -> float | None:
         if pattern.name == "street-compound":
@@ -186,6 +187,8 @@ class LocationRecognizer(Recognizer):
             return pattern.score if any(ch.isdigit() for ch in text[start:end]) else None
         if pattern.name == "street-prefix":
             return 0.8 if any(ch.isdigit() for ch in text[start:end]) else 0.45
+        if pattern.name == "street-name" and not self._locates_someone(text, start, end):
+            return None  # "the Madison Square Garden concert": a named place with no number, about no one
         return pattern.score
 
     wants_tokens = True
@@ -240,15 +243,12 @@ class LocationRecognizer(Recognizer):
         """A city or country alone is personal data only where it locates someone: in an address (after a
         house number or a postcode) or in a sentence that names or points at a person ("Lena lives in
         Berlin", "my GP is in Brighton"); "What is the capital of Australia?" is general knowledge."""
-        if _ADDRESS_BEFORE.search(text, max(0, start - 12), start) or _LINE_START.search(
-            text, max(0, start - 8), start
-        ):
-            return True  # an address line or a signature's city line
-        gaz, not_names = self._gaz, self._not_names
-        if points_at_person(text, start, end, gaz.first_names, not_names=not_names, more=_WE):
-            return True
-        # a family name next to it ("for Mei Chen in Rotterdam")
-        return points_at_person(text, start, end, self._family_names, not_names=not_names)
+        if _ADDRESS_BEFORE.search(text, max(0, start - 12), start):
+            return True  # after a house number or a postcode
+        if _LINE_START.search(text, max(0, start - 8), start) and _LINE_END.match(text, end):
+            return True  # a city on its own line: an address block or a signature
+        # a given or family name next to it counts ("for Mei Chen in Rotterdam")
+        return points_at_person(text, start, end, self._names, not_names=self._not_names, more=_WE)
 
     def _in_context(self, text: str, start: int) -> bool:
         window = text[max(0, start - 16) : start]

@@ -80,7 +80,8 @@ ADDRESS_WORDS = frozenset(
             "vista walk wells close rise orchestra band inc ltd llc corp corporation company group "
             "holdings partners associates bank university institute foundation solutions systems "
             "technologies labs consulting capital ventures industries enterprises agency hospital "
-            "clinic society association trust stripes records cite cité greens forks cliffs radial",
+            "clinic society association trust stripes records cite cité greens forks cliffs radial "
+            "server cloud studio pro edition desktop platform framework api sdk",
         )
     ).split()
 )
@@ -113,6 +114,8 @@ _ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|these|those|its|het)\s$")
 _POSSESSIVE_NEXT = re.compile(r"(?:'s|\u2019s|'|\u2019) ([a-z][a-z'-]{1,24})\b")
 # "General Motors", "Chelsea Flower Show": a capitalised everyday word right after the run.
 _NEXT_CAPITAL = re.compile(r" ([A-Z][a-z]{1,24})\b")
+_PREV_CAPITAL = re.compile(r"\b([A-Z][a-z]{1,24}) $")
+_CODE_CASE = re.compile(r"[a-z][A-Z]{2,}|[a-z][A-Z]$")
 # "is now called Kenvue", "an app called Notion": a thing's name, unless a person word precedes.
 _THING_CALLED_BEFORE = re.compile(
     r"(?i)\b(?:now|company|product|app|firm|brand|startup|tool|project|service|"
@@ -136,7 +139,7 @@ _STRONG_BEFORE = re.compile(
     r"thanks|regards|sincerely|cheers|mr|mrs|ms|mx|miss|dr|prof|sir|madam|mister|herr|frau|mme|mlle|señor|"
     r"señora|sr|sra|user:|by|attn|says|said|asked|told|starring|featuring|hallo|bonjour|hola|ciao|hoi|"
     r"cześć|grüße|cordialement|saludos|saluti|groet|pozdrawiam|sig|dott|dhr|mevrouw|meneer|pan|pani|"
-    r"señorita|ask|ping|cc|yo)\.?|name:)\s{0,4}$"
+    r"señorita|ask|ping|cc|yo)\.?|name:)\s{0,4}$|(?i:\b(?:thanks|regards|cheers|hi|hello|hey|dear),\s{1,4})$"
 )
 _CONTEXT_AFTER = re.compile(
     r"^(?:'s|\u2019s|:\s?[\"A-Z]|\s(?:said|says|wrote|writes|told|tells|asked|asks|replied|is|was|spent|shouted|"
@@ -207,7 +210,8 @@ EPONYM_NOUNS = frozenset(
             "code cipher machine machines diagram diagrams projection chart charts number numbers ratio "
             "brothers sisters memorial bridge square station airport terrier spaniel retriever shepherd "
             "cow cattle horse cat dog breed syndrome disease trophy cup league lecture lectures "
-            "fellowship scholarship university college school hospital museum library avenue street",
+            "fellowship scholarship university college school hospital museum library avenue street "
+            "dealership dealer motorcycle motorcycles showroom franchise",
         )
     ).split()
 )
@@ -548,7 +552,8 @@ class PersonRecognizer(Recognizer):
         else:
             score = 0.6 if strong_context else 0.0
         if run_length == 1 and word.lower in gaz.places and not context:
-            score -= 0.1
+            # "runs through Boston": the place, unless context; a given name ("Florence") less so
+            score -= 0.1 if word.lower in gaz.first_names else 0.2
         return score if score > 0 else None
 
     def _thing_not_person(
@@ -607,6 +612,17 @@ class PersonRecognizer(Recognizer):
         after = _NEXT_WORD.match(text, end)
         if len(words) > 1 and after is not None and after.group(1) in EPONYM_NOUNS:
             return True
+        if any(_CODE_CASE.search(t.text) for t in words):
+            return True  # "MongoDB", "PostgreSQL": product and code names
+        prev = _PREV_CAPITAL.search(text, max(0, start - 26), start)
+        if (
+            prev is not None
+            and (word := prev.group(1).lower()) in gaz.common_words
+            and not gaz.is_name(word)
+            and word not in _TRIGGERS
+            and not self._at_sentence_start(text, prev.start(1))
+        ):
+            return True  # "the Sydney Opera House": after a capitalised everyday word mid-sentence
         first = words[0].lower
         if first.endswith("er") and (first[:-2] in gaz.places or first[:-3] in gaz.places):
             return True
