@@ -107,6 +107,8 @@ class RequestContext:
     vault: Vault | None = None
     # what each provider receives when its own PII map differs from the caller's (`pipeline.pii_variants`)
     pii_variants: PiiVariants | None = None
+    raw_body: bytes = b""  # the request body as read, until the decode stage parses it
+    client_cancelled: bool = False  # the client went away before the answer was complete
     annotations: dict[str, Any] = field(default_factory=dict)  # what stages decided, for the audit record
     response_headers: dict[str, str] = field(default_factory=dict)  # added to the answer (x-ratelimit-*)
     admission: Ticket | None = None  # the limits stage's ticket, settled in finish

@@ -303,7 +303,7 @@ def judge_runner(pipeline: Any) -> Any:
         sub = RequestContext(rid, registry.get("openai.chat"), {}, headers, client_ip=parent.client_ip)
         sub.principal = parent.principal
         sub.annotations[JUDGE_CALL] = True
-        sub.annotations["raw_body"] = orjson.dumps(body)
+        sub.raw_body = orjson.dumps(body)
         try:
             await pipeline.run(sub)
             if sub.response is None:

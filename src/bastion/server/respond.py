@@ -80,7 +80,7 @@ async def respond(
             held = await _relay(resp, first, events)
             await _finish_stream(resp, ctx, seal, held)
         except ConnectionResetError:
-            ctx.annotations["client_cancelled"] = True
+            ctx.client_cancelled = True
         except asyncio.CancelledError:
             if (cut := claim_cut()) is None:
                 raise
@@ -174,7 +174,7 @@ async def _respond_batches(
                 batch = await events.next_batch()
             await _finish_stream(resp, ctx, seal, held)
         except ConnectionResetError:
-            ctx.annotations["client_cancelled"] = True
+            ctx.client_cancelled = True
         except asyncio.CancelledError:
             if (cut := claim_cut()) is None:
                 raise
@@ -190,7 +190,7 @@ async def _end_cut(resp: web.StreamResponse, ctx: RequestContext, err: GatewayEr
     try:
         await resp.write_eof(ctx.api.error_event(err).encode())
     except ConnectionResetError:
-        ctx.annotations["client_cancelled"] = True
+        ctx.client_cancelled = True
 
 
 async def _relay(
