@@ -23,11 +23,11 @@ from pathlib import Path
 
 from bastion.apis.openai_chat import API as CHAT
 from bastion.context import RequestContext
+from bastion.identity.access import check_model_access
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.cache import KeyCache, build_entries
 from bastion.identity.keygen import display_prefix, hash_secret, new_id, new_secret
 from bastion.pipeline.authenticate import AdminKeyAuthenticator, AuthenticateStage
-from bastion.pipeline.policy import check_model_access
 from bastion.storage.keys import KeyRecord
 from bastion.storage.teams import Team
 

@@ -33,7 +33,7 @@ def run(router: Router, n: int = 20000) -> list[float]:
     for _ in range(n):
         ctx = RequestContext("r", CHAT, BODY, {})
         ctx.model = "g"
-        ctx.annotations["raw_body"] = b"x" * 200
+        ctx.raw_body = b"x" * 200
         t0 = time.perf_counter_ns()
         plan = router.plan(ctx)
         ctx.route = plan

@@ -14,7 +14,13 @@ from bastion.errors import GatewayError
 from bastion.sse import SseEvent
 from bastion.usage import Usage
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: these packages sit above the context (docs/architecture.md)
+    from bastion.guard.verdicts import GuardRun
+    from bastion.limits.limiter import Ticket
+    from bastion.pii.span import Span
+    from bastion.pii.vault import Vault
+    from bastion.pipeline.pii_variants import PiiVariants
+    from bastion.policy.enforce import PolicyRun
     from bastion.routing.constraints import RouteConstraints
     from bastion.routing.plan import RoutePlan
 
@@ -40,7 +46,7 @@ class Principal:
 
     `role` is the admin-API role: "admin", "team-admin", "auditor", or None for a data-plane-only key.
     `models` / `team_models` are glob patterns (None: no restriction at that level); a model must match
-    both (`bastion.pipeline.policy.model_allowed`). `regions` is the key's and team's regions intersected.
+    both (`bastion.identity.access.model_allowed`). `regions` is the key's and team's regions intersected.
     """
 
     key_id: str
@@ -98,12 +104,14 @@ class RequestContext:
     # data protection: the body as the client sent it (kept only when the PII stage changed it, for
     # providers marked trusted) and the per-request pseudonym vault (never logged or serialised)
     original_body: dict[str, Any] | None = None
-    vault: Any = None
+    vault: Vault | None = None
     # what each provider receives when its own PII map differs from the caller's (`pipeline.pii_variants`)
-    pii_variants: Any = None
+    pii_variants: PiiVariants | None = None
+    raw_body: bytes = b""  # the request body as read, until the decode stage parses it
+    client_cancelled: bool = False  # the client went away before the answer was complete
     annotations: dict[str, Any] = field(default_factory=dict)  # what stages decided, for the audit record
     response_headers: dict[str, str] = field(default_factory=dict)  # added to the answer (x-ratelimit-*)
-    admission: Any = None  # the limits stage's ticket (`bastion.limits.limiter.Ticket`), settled in finish
+    admission: Ticket | None = None  # the limits stage's ticket, settled in finish
     # routing: where policy/PII allow the request to go (`bastion.routing.constraints.constrain`), and the
     # route stage's plan (ranked targets, attempts in flight), read by the call stage
     route_constraints: RouteConstraints | None = None
@@ -111,11 +119,11 @@ class RequestContext:
     # policy (`bastion.policy`): the rule set this request runs under and what it decided (read by the
     # inspect stage), PII action overrides from rules, and PII spans already detected per text (the PII
     # stage reuses them instead of detecting twice)
-    policy: Any = None
+    policy: PolicyRun | None = None
     pii_overrides: dict[str, str] | None = None
-    pii_spans: dict[str, list[Any]] | None = None
+    pii_spans: dict[str, list[Span]] | None = None
     # content guardrails (`bastion.guard`): request scores, verdicts, the shadow judge (a GuardRun)
-    guard: Any = None
+    guard: GuardRun | None = None
 
     def overhead_ms(self, now_ns: int | None = None) -> float:
         now = now_ns if now_ns is not None else time.perf_counter_ns()

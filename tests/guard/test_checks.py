@@ -13,12 +13,12 @@ import pytest
 from pydantic import ValidationError
 
 from bastion.config import parse_config
+from bastion.config.policy_document import Rule
 from bastion.guard import sentences
 from bastion.guard.judge import JudgeError, parse_verdict
 from bastion.guard.linear import windows
 from bastion.guard.registry import Deps, build
 from bastion.guard.stats import Confusion, wilson
-from bastion.policy.document import Rule
 from harness import BASTION
 
 CHECKS = build(["prompt_injection", "toxicity"], Deps())

@@ -8,10 +8,10 @@ import pytest
 
 from bastion.context import Principal
 from bastion.errors import Forbidden, Unauthorized
+from bastion.identity.access import check_model_access, model_allowed, region_allowed
 from bastion.identity.authenticator import IdentityAuthenticator
 from bastion.identity.cache import KeyCache, build_entries, principal_for
 from bastion.identity.keygen import display_prefix, hash_secret, new_id, new_secret
-from bastion.pipeline.policy import check_model_access, model_allowed, region_allowed
 from bastion.storage.keys import KeyRecord
 from bastion.storage.teams import Team
 

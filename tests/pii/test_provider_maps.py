@@ -14,9 +14,9 @@ from bastion.apis.openai_chat import API as CHAT
 from bastion.cli import main
 from bastion.config import ConfigError, parse_config
 from bastion.config.pii import PiiConfig
+from bastion.config.pii_settings import PiiSettings
 from bastion.config.schema import ModelEntry, ProviderConfig
 from bastion.context import RequestContext, Target
-from bastion.pii.settings import PiiSettings
 from bastion.pipeline.pii import PiiStage
 from bastion.pipeline.pii_variants import body_for, destination_maps, effective, sent_default, vault_for
 

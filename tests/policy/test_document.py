@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bastion.policy.document import PolicyDocument
+from bastion.config.policy_document import PolicyDocument
 
 
 def rule(**kw: Any) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from bastion.policy.expr import MAX_CHARS, MAX_DEPTH, ExprError, compile_expr
-from bastion.policy.facts import RESOLVER, Facts
+from bastion.config.policy_expr import MAX_CHARS, MAX_DEPTH, ExprError, compile_expr
+from bastion.config.policy_names import RESOLVER
+from bastion.policy.facts import Facts
 
 FACTS = Facts(
     api="anthropic.messages",

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bastion.config.policy_document import PolicyDocument
+from bastion.config.policy_regex import MAX_PATTERN_CHARS
 from bastion.policy.compiled import compile_document
-from bastion.policy.document import PolicyDocument
 from bastion.policy.facts import Facts
-from bastion.policy.regex import MAX_PATTERN_CHARS
 
 DEADLINE = 30.0  # seconds; catastrophic backtracking on these inputs would take years
 

@@ -31,7 +31,7 @@ def router(models: list[dict[str, Any]], routing: dict[str, Any] | None = None, 
 def request(model: str = "g", principal: Principal | None = None, **body: Any) -> RequestContext:
     ctx = RequestContext("r1", CHAT, {"model": model, "messages": [], **body}, {})
     ctx.model, ctx.principal, ctx.stream = model, principal, bool(body.get("stream"))
-    ctx.annotations["raw_body"] = b"x" * 400
+    ctx.raw_body = b"x" * 400
     return ctx
 
 
@@ -208,7 +208,7 @@ def test_capacity_limits_steer_long_prompts() -> None:
     ])  # fmt: skip
     assert order(r) == ["eu/large"]  # 400 bytes ~ 100 tokens > 50
     short = request()
-    short.annotations["raw_body"] = b"x" * 40
+    short.raw_body = b"x" * 40
     assert order(r, short) == ["us/small", "eu/large"]
 
 

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from bastion.admin.routes import add_admin_routes
 from bastion.server.state import STATE, GatewayState
+from bastion.services import SERVICES
 
 __all__ = ["add_admin_routes", "build_admin_app"]
 
@@ -16,6 +17,7 @@ def build_admin_app(state: GatewayState, error_middleware: object) -> web.Applic
     """An application with /admin, the /hub console and /healthz, sharing the gateway worker's state."""
     app = web.Application(middlewares=[error_middleware])  # type: ignore[list-item]
     app[STATE] = state
+    app[SERVICES] = state  # what the domain packages' admin routes read (`bastion.services`)
 
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

@@ -30,7 +30,6 @@ import yaml
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bastion.admin.raw import RawBody
 from bastion.config.public import public_config
 from bastion.config.schema import Config, ModelEntry, ProviderConfig, ProviderType, Timeouts
 from bastion.context import Principal
@@ -39,6 +38,7 @@ from bastion.liveconfig import LiveConfig
 from bastion.liveconfig import overlay as ov
 from bastion.liveconfig.store import ConfigVersion
 from bastion.server.state import STATE
+from bastion.services import RawBody
 
 READ, WRITE = "config:read", "config:write"
 SET: Literal["set"] = "set"
@@ -65,7 +65,7 @@ class ProviderPatch(_Body):
 
 class ProviderCreate(ProviderPatch):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
-    type: ProviderType  # type: ignore[assignment]
+    type: ProviderType
 
 
 class ProviderOut(BaseModel):

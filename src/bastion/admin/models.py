@@ -171,7 +171,7 @@ class KeyOut(BaseModel):
             team=teams.get(k.team_id) if k.team_id else None,
             team_id=k.team_id,
             user=k.user,
-            role=k.role,  # type: ignore[arg-type]
+            role=k.role,
             models=k.models,
             regions=k.regions,
             status=status,

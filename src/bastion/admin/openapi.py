@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from bastion import __version__
 from bastion.admin.models import ErrorResponse
@@ -27,7 +27,9 @@ def document(routes: Any) -> dict[str, Any]:
         models.append(r.response)
         if r.body is not None:
             models.append(r.body)
-    pairs = [(mdl, "validation" if any(r.body is mdl for r in routes) else "serialization") for mdl in models]
+    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (mdl, "validation" if any(r.body is mdl for r in routes) else "serialization") for mdl in models
+    ]
     _, schemas = models_json_schema(list(dict.fromkeys(pairs)), ref_template=_REF)
     paths: dict[str, dict[str, Any]] = {}
     for r in routes:
@@ -54,7 +56,7 @@ def document(routes: Any) -> dict[str, Any]:
                 },
             },
         }
-        media = getattr(r.response, "OPENAPI_CONTENT", None)  # a non-JSON answer (`bastion.admin.raw`)
+        media = getattr(r.response, "OPENAPI_CONTENT", None)  # a non-JSON answer (`bastion.services.RawBody`)
         if media is not None:
             op["responses"][str(r.status)]["content"] = media
         if "{id}" in r.path:

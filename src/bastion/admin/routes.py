@@ -22,7 +22,6 @@ from pydantic import BaseModel, ValidationError
 
 from bastion.admin import models as m
 from bastion.admin.live import LIVE_ROUTES
-from bastion.admin.raw import RawBody
 from bastion.audit.admin import AUDIT_ROUTES, record_change, state_before
 from bastion.compliance.admin import COMPLIANCE_ROUTES
 from bastion.config.public import public_config
@@ -36,10 +35,11 @@ from bastion.errors import (
     Unprocessable,
     openai_body,
 )
-from bastion.pipeline.authenticate import presented_key
+from bastion.identity.access import presented_key
 from bastion.policy.admin import POLICY_ROUTES
 from bastion.routing.health import ROUTING_ROUTES
 from bastion.server.state import STATE, GatewayState
+from bastion.services import RawBody
 from bastion.shadow.admin import SHADOW_ROUTES
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -311,7 +311,7 @@ async def revoke_key(request: web.Request, p: Principal, _body: None) -> tuple[i
 
 # --- misc --------------------------------------------------------------------------------------------
 async def whoami(request: web.Request, p: Principal, _body: None) -> tuple[int, BaseModel]:
-    return 200, m.WhoAmI(key_id=p.key_id, name=p.name, role=p.role, team=p.team, team_id=p.team_id)  # type: ignore[arg-type]
+    return 200, m.WhoAmI(key_id=p.key_id, name=p.name, role=p.role, team=p.team, team_id=p.team_id)
 
 
 class ConfigView(BaseModel):

@@ -120,7 +120,9 @@ class _Walker:
                         changed = True
                 for call in delta.get("tool_calls") or ():
                     fn = call.get("function") if isinstance(call, dict) else None
-                    args = fn.get("arguments") if isinstance(fn, dict) else None
+                    if not isinstance(fn, dict):
+                        continue
+                    args = fn.get("arguments")
                     if isinstance(args, str):
                         new = sink.feed((i, "t", call.get("index", 0)), args, True)
                         if new != args:
@@ -211,7 +213,7 @@ class OpenAIChat(ClientApi):
     def blocked_stream(self, meta: Json, open_channels: Iterable[Key]) -> list[SseEvent]:
         indexes = open_indexes(open_channels) or [0]
         head = {k: meta[k] for k in ("id", "created", "model", "system_fingerprint") if k in meta}
-        choices = [
+        choices: list[Json] = [
             {"index": i, "delta": {}, "finish_reason": "content_filter", "logprobs": None} for i in indexes
         ]
         return [SseEvent.of({**head, "object": "chat.completion.chunk", "choices": choices}), DONE]

@@ -81,7 +81,7 @@ class _Walker:
         if not isinstance(data, dict):
             return [ev]
         sink = self.sink
-        etype = data.get("type", ev.event)
+        etype = str(data.get("type", ev.event))
         key = (data.get("item_id"), data.get("content_index"))
         out: list[SseEvent] = []
         changed = False

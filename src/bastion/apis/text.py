@@ -26,7 +26,7 @@ class Segment:
 
     @property
     def text(self) -> str:
-        return self.container[self.key]  # type: ignore[no-any-return]
+        return self.container[self.key]
 
     def set(self, text: str) -> None:
         self.container[self.key] = text

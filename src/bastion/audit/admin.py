@@ -19,7 +19,7 @@ from bastion.audit.report import build_report, markdown, to_html
 from bastion.audit.service import Audit
 from bastion.context import Principal
 from bastion.errors import NotFound, Unavailable, Unprocessable
-from bastion.server.state import STATE
+from bastion.services import SERVICES
 
 PERMISSION = "audit:read"
 
@@ -40,7 +40,7 @@ class AuditReport(BaseModel):
 
 
 def _audit(request: web.Request) -> Audit:
-    audit = request.app[STATE].audit
+    audit = request.app[SERVICES].audit
     if audit is None:
         raise Unavailable("the audit trail is disabled (audit.enabled: false)")
     return audit
@@ -131,7 +131,7 @@ def record_change(
     request_id: str,
 ) -> None:
     """One audit record per admin mutation (also refused ones): who, what, hashes of before and after."""
-    audit = request.app[STATE].audit
+    audit = request.app[SERVICES].audit
     if audit is None or route.method == "GET":
         return
     audit.change(

@@ -92,7 +92,7 @@ class DataKeys:
         key = self.by_id.get(envelope.get("key_id", ""))
         if key is None:
             return None
-        return orjson.loads(_open(key, envelope["ciphertext"], envelope["key_id"].encode()))  # type: ignore[no-any-return]
+        return orjson.loads(_open(key, envelope["ciphertext"], envelope["key_id"].encode()))
 
 
 def _response(ctx: RequestContext) -> Any:

@@ -140,7 +140,7 @@ def _status(ctx: RequestContext, outcome: str) -> int:
 
 
 def outcome_of(ctx: RequestContext, sealed_normally: bool) -> str:
-    if ctx.annotations.get("client_cancelled"):
+    if ctx.client_cancelled:
         return "cancelled"
     if ctx.error is not None:
         return "error"

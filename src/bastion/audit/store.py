@@ -156,7 +156,7 @@ class AuditStore:
 
     async def _shredded(self, conn: AsyncConnection) -> dict[str, int]:
         value = await conn.scalar(sa.select(meta.c.value).where(meta.c.name == SHREDDED))
-        return orjson.loads(value) if value else {}  # type: ignore[no-any-return]
+        return orjson.loads(value) if value else {}
 
     async def data_keys(self) -> list[tuple[str, str, str]]:
         async with self.storage.read() as conn:

@@ -24,7 +24,6 @@ from typing import Any, ClassVar, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bastion.admin.raw import RawBody
 from bastion.audit.query import by_request_id, parse_time
 from bastion.audit.service import actor_of
 from bastion.compliance.generate import FORMATS, inputs, record, render
@@ -34,7 +33,7 @@ from bastion.compliance.usecases import UseCases
 from bastion.config.compliance import Risk, UseCase
 from bastion.context import Principal
 from bastion.errors import Forbidden, NotFound, Unavailable, Unprocessable
-from bastion.server.state import STATE
+from bastion.services import SERVICES, RawBody
 
 
 class ReportBody(RawBody):
@@ -109,21 +108,21 @@ class Decision(BaseModel):
 
 
 def _register(request: web.Request) -> UseCases:
-    register = request.app[STATE].use_cases
+    register = request.app[SERVICES].use_cases
     if register is None:
         raise Unavailable("the use-case register is not running")
     return register
 
 
 def _queue(request: web.Request) -> ReviewQueue:
-    queue = request.app[STATE].reviews
+    queue = request.app[SERVICES].reviews
     if queue is None:
         raise Unavailable("the review queue is not running")
     return queue
 
 
 def _out(register: UseCases, u: UseCase) -> UseCaseOut:
-    return UseCaseOut(**u.model_dump(), source=register.source(u.name))  # type: ignore[arg-type]
+    return UseCaseOut(**u.model_dump(), source=register.source(u.name))
 
 
 # --- use cases -----------------------------------------------------------------------------------------
@@ -184,13 +183,13 @@ async def list_reviews(request: web.Request, p: Principal, _body: None) -> tuple
 
 async def get_review(request: web.Request, p: Principal, _body: None) -> tuple[int, BaseModel]:
     review = await _queue(request).get(request.match_info["id"])
-    audit = request.app[STATE].audit
+    audit = request.app[SERVICES].audit
     records = await by_request_id(audit.store, review.request_id) if audit is not None else []
     return 200, ReviewDetail(**review.as_dict(), records=records)
 
 
 async def decide_review(request: web.Request, p: Principal, body: Decision) -> tuple[int, BaseModel]:
-    state = request.app[STATE]
+    state = request.app[SERVICES]
     if p.role == "auditor" and not state.config.reviews.auditors_may_decide:
         raise Forbidden(
             "auditors may not decide reviews here (reviews.auditors_may_decide: false)",
@@ -202,7 +201,7 @@ async def decide_review(request: web.Request, p: Principal, body: Decision) -> t
 
 # --- the report ----------------------------------------------------------------------------------------
 async def compliance_report(request: web.Request, p: Principal, _body: None) -> tuple[int, BaseModel]:
-    state = request.app[STATE]
+    state = request.app[SERVICES]
     q = request.query
     unknown = set(q) - {"framework", "from", "to", "team", "format"}
     if unknown:

@@ -55,8 +55,9 @@ class Facts:
     def add_request(self, rec: dict[str, Any]) -> None:
         self.requests += 1
         ts = rec.get("ts_start")
-        self.first_ts = ts if self.first_ts is None else min(self.first_ts, ts)
-        self.last_ts = ts if self.last_ts is None else max(self.last_ts, ts)
+        if isinstance(ts, int | float):  # a record without a start time does not move the period
+            self.first_ts = ts if self.first_ts is None else min(self.first_ts, ts)
+            self.last_ts = ts if self.last_ts is None else max(self.last_ts, ts)
         self.outcome[rec.get("outcome") or "unknown"] += 1
         decision = rec.get("decision") or "unknown"
         self.decision[decision] += 1

@@ -552,7 +552,7 @@ def _iso(c: _Ctx) -> list[dict[str, Any]]:
         ["provider", "type", "region", "trusted"],
         [[p.name, p.type, p.region or "(unset)", "yes" if p.trusted else "no"] for p in cfg.providers],
     )
-    unset = sorted({r[0] for r in rows if r[3] == "(none)"})
+    unset = sorted({str(r[0]) for r in rows if r[3] == "(none)"})
     if unset:
         s["gaps"].append(f"No region is configured for: {', '.join(unset)}; data residency cannot be shown.")
     out.append(s)

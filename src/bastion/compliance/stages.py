@@ -15,6 +15,7 @@ from fnmatch import fnmatchcase
 
 from bastion.compliance.review import ReviewQueue, collect, flag_for_review
 from bastion.compliance.usecases import UseCases
+from bastion.config.compliance import UseCase
 from bastion.config.schema import Config
 from bastion.context import RequestContext
 from bastion.errors import BadRequest, Forbidden
@@ -35,6 +36,7 @@ class UseCaseStage:
     async def run(self, ctx: RequestContext) -> None:
         named = ctx.headers.get(self.header)
         bound = self.register.bound_to(ctx.principal)
+        use_case: UseCase | None
         if bound is not None:
             if named and named != bound.name:
                 raise Forbidden(

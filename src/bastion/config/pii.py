@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bastion.pii.settings import Action, PiiSettings
-from bastion.pii.span import LABELS
+from bastion.config.pii_settings import LABELS, Action, PiiSettings
 
 
 class PiiOverride(BaseModel):

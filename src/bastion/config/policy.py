@@ -1,5 +1,5 @@
 """The `policy:` section (where rules come from, how fast changes spread) and the `policies:` list (rules
-written inline in the config file; see bastion.policy.document for their shape and docs/policy.md)."""
+written inline in the config file; see bastion.config.policy_document for their shape and docs/policy.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from bastion.policy.document import PolicyDocument, Rule
+from bastion.config.policy_document import PolicyDocument, Rule
 
 __all__ = ["Policies", "PolicySettings", "Rule"]
 

@@ -55,11 +55,16 @@ class Objective(_Strict):
     latency_metric: Literal["ttfb", "total"] = "ttfb"
 
 
+Feature = Literal["api", "prompt_size", "tools", "stream"]
+
+
+def _default_features() -> list[Feature]:
+    return ["api", "prompt_size", "tools"]
+
+
 class AdaptiveSettings(_Strict):
     objective: Objective = Field(default_factory=Objective)
-    features: list[Literal["api", "prompt_size", "tools", "stream"]] = Field(
-        default_factory=lambda: ["api", "prompt_size", "tools"]
-    )
+    features: list[Feature] = Field(default_factory=_default_features)
     max_observations: float = Field(
         300.0, gt=1, description="evidence kept per arm; older evidence fades so the policy follows changes"
     )

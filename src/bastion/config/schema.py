@@ -26,6 +26,13 @@ from bastion.config.routing import RoutingConfig
 from bastion.config.secret_file import read_secret_file
 from bastion.config.shadow import ShadowConfig
 
+Mode = Literal["chat", "embeddings", "responses"]
+
+
+def _all_modes() -> list[Mode]:
+    return ["chat", "embeddings", "responses"]
+
+
 ProviderType = Literal[
     "openai",
     "azure-openai",
@@ -122,9 +129,7 @@ class ModelEntry(Strict):
     context_window: int | None = Field(None, gt=0, description="tokens; longer prompts route elsewhere")
     max_output_tokens: int | None = Field(None, gt=0, description="larger max_tokens route elsewhere")
     timeouts: Timeouts | None = Field(None, description="overrides the provider's timeouts for this entry")
-    modes: list[Literal["chat", "embeddings", "responses"]] = Field(
-        default_factory=lambda: ["chat", "embeddings", "responses"]
-    )
+    modes: list[Mode] = Field(default_factory=_all_modes)
 
 
 class ServerSettings(Strict):

@@ -14,7 +14,7 @@ from bastion.audit.query import Filters, parse_time
 from bastion.context import Principal
 from bastion.cost.usage import GROUPS, usage_report
 from bastion.errors import Unavailable, Unprocessable
-from bastion.server.state import STATE
+from bastion.services import SERVICES
 
 PERMISSION = "usage:read"
 _PARAMS = {"group_by", "from", "to", "team", "key", "model", "provider"}
@@ -41,7 +41,7 @@ async def get_usage(request: web.Request, p: Principal, _body: None) -> tuple[in
     group_by = q.get("group_by", "model")
     if group_by not in GROUPS:
         raise Unprocessable(f"group_by: one of {', '.join(GROUPS)}", param="group_by")
-    audit = request.app[STATE].audit
+    audit = request.app[SERVICES].audit
     if audit is None:
         raise Unavailable("usage is reported from the audit trail, which is disabled (audit.enabled: false)")
     team = q.get("team")
@@ -65,7 +65,7 @@ async def get_usage(request: web.Request, p: Principal, _body: None) -> tuple[in
 
 
 async def get_limits(request: web.Request, p: Principal, _body: None) -> tuple[int, BaseModel]:
-    limiter = request.app[STATE].limiter
+    limiter = request.app[SERVICES].limiter
     if limiter is None:
         raise Unavailable("limits are not configured")
     counters = asdict(limiter.counters)

@@ -14,9 +14,14 @@ from bastion.guard.checks import pii, prompt_injection, toxicity
 
 
 class Scorer(Protocol):
-    name: str
-    threshold: float
-    where: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def threshold(self) -> float: ...
+
+    @property
+    def where(self) -> tuple[str, ...]: ...
 
     def score(self, text: str) -> float: ...
 

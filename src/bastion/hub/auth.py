@@ -82,7 +82,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     resp = web.HTTPSeeOther(next_url)
     set_cookie(request, resp, COOKIE, session.id)
     resp.del_cookie(LOGIN_COOKIE, path="/hub")
-    raise secure(resp)
+    secure(resp)
+    raise resp
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
@@ -97,7 +98,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
         _record(request, session, "POST /hub/logout")
     resp = web.HTTPSeeOther("/hub/login")
     resp.del_cookie(COOKIE, path="/hub")
-    raise secure(resp)
+    secure(resp)
+    raise resp
 
 
 def _record(request: web.Request, session: Session, action: str) -> None:

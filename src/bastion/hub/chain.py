@@ -31,7 +31,7 @@ async def position(audit: Audit, seq: int) -> dict[str, Any]:
         ).first()
         pruned = int(meta.get(PRUNED_SEQ, 0))
         if seq - 1 <= pruned:
-            prev = meta.get(PRUNED_HASH, GENESIS) if pruned else GENESIS
+            prev: str | None = meta.get(PRUNED_HASH, GENESIS) if pruned else GENESIS
         else:
             prev = await conn.scalar(sa.select(records.c.hash).where(records.c.seq == seq - 1))
         end = int(cp_row.seq) if cp_row is not None else int(head or seq)

@@ -225,7 +225,9 @@ class Breakdown:
             if row["denied"]:
                 key = (row["reason"], row["decision"])
                 groups[key] = groups.get(key, 0) + row["denied"]
-        out = [{"reason": r_, "decision": d, "requests": n} for (r_, d), n in groups.items()]
+        out: list[dict[str, Any]] = [
+            {"reason": r_, "decision": d, "requests": n} for (r_, d), n in groups.items()
+        ]
         return sorted(out, key=lambda x: (-x["requests"], x["reason"]))[:limit]
 
 

@@ -252,7 +252,7 @@ class IdentityAdmin:
                 raise NotFound(f"no key '{key_id}'", code="key_not_found")
             if key.revoked:
                 return key
-            values = {
+            values: dict[str, Any] = {
                 "revoked_at": now,
                 "updated_at": now,
                 "previous_hash": None,

@@ -9,7 +9,7 @@ from bastion.cost.prices import PriceTable
 from bastion.limits.backend import Backend
 from bastion.limits.limiter import Limiter
 from bastion.limits.memory import MemoryBackend
-from bastion.pipeline.route import ModelTable
+from bastion.routing.router import Router as ModelTable
 
 log = logging.getLogger("bastion.limits")
 

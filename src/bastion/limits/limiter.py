@@ -24,7 +24,7 @@ from bastion.errors import BudgetExceeded, Forbidden, RateLimited, Unavailable
 from bastion.limits.backend import Backend, BackendError
 from bastion.limits.headers import rate_headers, retry_headers
 from bastion.limits.plan import NANO, Decision, Hold, Plan, Rate, Slot, period_suffix
-from bastion.pipeline.route import ModelTable
+from bastion.routing.router import Router as ModelTable
 
 log = logging.getLogger("bastion.limits")
 _PERIOD_WORD = {"day": "daily", "week": "weekly", "month": "monthly", "total": "total"}
@@ -224,7 +224,9 @@ class Limiter:
         note["denied"] = denied.label
         if isinstance(denied, Hold):
             self.counters.budget_refused += 1
-            view = decision.budgets[ctx.admission.plan.holds.index(denied)]
+            ticket = ctx.admission
+            assert ticket is not None  # refused while admitting: the ticket is the one being admitted
+            view = decision.budgets[ticket.plan.holds.index(denied)]
             raise BudgetExceeded(
                 f"The {denied.label} is exhausted: {_usd(view.spent)} spent and {_usd(view.reserved)} "
                 f"reserved by requests in flight; this request may cost up to {_usd(denied.amount)}",

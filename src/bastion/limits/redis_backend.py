@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from bastion.limits.backend import BackendError
-from bastion.limits.plan import BudgetView, Decision, Plan, RateView
+from bastion.limits.plan import BudgetView, Decision, Hold, Plan, Rate, RateView, Slot
 from bastion.limits.scripts import SCRIPT
 
 PREFIX = "bastion:lim:"
@@ -125,7 +125,7 @@ class RedisBackend:
             decision.budgets.append(BudgetView(out[i], out[i + 1]))
             i += 2
         if not decision.allowed:
-            checks = [*plan.rates, *plan.slots, *plan.holds]
+            checks: list[Rate | Slot | Hold] = [*plan.rates, *plan.slots, *plan.holds]
             decision.denied = checks[out[1]]
             decision.retry_after_ms = None if out[2] < 0 else float(out[2])
         return decision

@@ -143,7 +143,7 @@ def _unsecret(node: Any) -> Any:
 
 def storable(overlay: Overlay) -> dict[str, Any]:
     """The overlay as stored (plain JSON)."""
-    return _jsonable(overlay)  # type: ignore[no-any-return]
+    return _jsonable(overlay)
 
 
 def _jsonable(node: Any) -> Any:

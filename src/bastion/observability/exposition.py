@@ -92,11 +92,11 @@ class _Families(Collector):
                     for bound, count in zip(bounds, row[:-1], strict=True):
                         running += count
                         cumulative.append((bound, running))
-                    family.add_metric(list(key), cumulative, row[-1])  # type: ignore[attr-defined]
+                    family.add_metric(list(key), cumulative, row[-1])
             else:
                 family = GaugeMetricFamily(name, spec.help, labels=labels)
                 for key, value in self.merged["gauges"].get(name, {}).items():
-                    family.add_metric(list(key), value)  # type: ignore[attr-defined]
+                    family.add_metric(list(key), value)
             yield family
 
 

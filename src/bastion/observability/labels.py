@@ -55,7 +55,7 @@ def decision(ctx: RequestContext) -> str:
     cancelled (the client went away)."""
     err = ctx.error
     if err is None:
-        return "cancelled" if ctx.annotations.get("client_cancelled") else "allowed"
+        return "cancelled" if ctx.client_cancelled else "allowed"
     if isinstance(err, PolicyDenied):
         return "denied"
     if isinstance(err, RateLimited):
@@ -75,7 +75,7 @@ def decision(ctx: RequestContext) -> str:
 def status(ctx: RequestContext) -> int:
     if ctx.error is not None:
         return ctx.error.status_code
-    if ctx.annotations.get("client_cancelled") and ctx.first_byte_ns is None:
+    if ctx.client_cancelled and ctx.first_byte_ns is None:
         return 499  # nginx's "client closed request": nothing was sent
     return ctx.status
 

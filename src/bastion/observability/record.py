@@ -100,7 +100,9 @@ class Recorder:
             self._guardrails(notes[VERDICTS])
         run = ctx.guard  # the built-in content guardrails (`bastion.guard`) keep their verdicts there
         if run is not None and run.verdicts:
-            outcomes = [(v["check"], _OUTCOME.get(v["outcome"], v["outcome"]), None) for v in run.verdicts]
+            outcomes: list[tuple[str, str, float | None]] = [
+                (v["check"], _OUTCOME.get(v["outcome"], v["outcome"]), None) for v in run.verdicts
+            ]
             self._guardrails(outcomes)
         cached = ctx.response_headers.get(CACHE_HEADER)  # hit, miss or bypass (`bastion.pipeline.cache`)
         if cached is not None:

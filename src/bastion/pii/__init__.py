@@ -13,9 +13,9 @@ Library API (see ``README.md`` in ``recognizers/`` for adding a recognizer)::
     vault.summary()                                   # {label: {action: count}}, no values
 """
 
+from bastion.config.pii_settings import Action, NerSettings, PiiSettings, ResponseScan
 from bastion.pii.engine import PiiEngine
 from bastion.pii.redact import mask_new_findings, new_findings, redact_text
-from bastion.pii.settings import Action, NerSettings, PiiSettings, ResponseScan
 from bastion.pii.span import LABELS, Span
 from bastion.pii.stream import StreamRestorer
 from bastion.pii.stream_mask import StreamMasker

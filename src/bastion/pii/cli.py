@@ -23,9 +23,9 @@ import sys
 from collections.abc import Sequence
 from typing import IO, get_args
 
+from bastion.config.pii_settings import Action, PiiSettings
 from bastion.pii.engine import PiiEngine
 from bastion.pii.evaluate import EvalInputError, evaluate, format_report, read_records
-from bastion.pii.settings import Action, PiiSettings
 from bastion.pii.span import LABELS
 from bastion.pii.vault import Vault
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+from bastion.config.pii_settings import PiiSettings
 from bastion.pii.gazetteer import load_gazetteer
 from bastion.pii.needles import Needles
 from bastion.pii.ner import NerBackend, SpacyBackend
 from bastion.pii.placeholders import WRITTEN
 from bastion.pii.recognizers import REGISTRY, Recognizer
 from bastion.pii.recognizers.tokens import MAX_TOKENS, tokenize
-from bastion.pii.settings import PiiSettings
 from bastion.pii.span import SPECIAL_CATEGORIES, Span, outside_ranges, resolve_overlaps
 from bastion.textcache import TextCache
 

@@ -102,7 +102,7 @@ class Tally:
         }
 
 
-def _touches(a: int, b: int, spans: Iterable[tuple[int, ...]]) -> bool:
+def _touches(a: int, b: int, spans: Iterable[tuple[int, int]] | Iterable[tuple[int, int, str]]) -> bool:
     return any(s[0] < b and a < s[1] for s in spans)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bastion.pii.settings import NerSettings
+from bastion.config.pii_settings import NerSettings
 from bastion.pii.span import Span
 
 

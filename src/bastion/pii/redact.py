@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bastion.config.pii_settings import Action
 from bastion.pii.engine import PiiEngine
 from bastion.pii.placeholders import PSEUDONYM
-from bastion.pii.settings import Action
 from bastion.pii.span import Span, outside_ranges
 from bastion.pii.vault import Vault
 

@@ -6,30 +6,8 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-LABELS: tuple[str, ...] = (
-    "PERSON",
-    "EMAIL",
-    "PHONE",
-    "SSN",
-    "CREDIT_CARD",
-    "IBAN",
-    "IP_ADDRESS",
-    "LOCATION",
-    "DATE_TIME",
-    "ID_NUMBER",
-    "URL",
-    "SECRET",
-    "ORG",
-    # GDPR Art. 9 special categories (recognizers/special_category.py)
-    "HEALTH",
-    "RELIGION",
-    "ETHNICITY",
-    "POLITICAL_OPINION",
-    "SEXUAL_ORIENTATION",
-    "TRADE_UNION",
-    "BIOMETRIC",
-    "GENETIC",
-)
+from bastion.config.pii_settings import LABELS  # the labels the config validates against
+
 SPECIAL_CATEGORIES: tuple[str, ...] = LABELS[-8:]
 
 

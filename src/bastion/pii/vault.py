@@ -16,8 +16,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
+from bastion.config.pii_settings import Action
 from bastion.pii import placeholders
-from bastion.pii.settings import Action
 from bastion.pii.span import Span
 
 

@@ -9,17 +9,7 @@ from typing import Protocol
 
 from bastion.context import Principal, RequestContext
 from bastion.errors import Unauthorized
-
-
-def presented_key(headers: object) -> str | None:
-    get = headers.get  # type: ignore[attr-defined]
-    auth = get("Authorization")
-    if auth:
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            return str(token.strip())
-    key = get("x-api-key") or get("api-key") or get("x-goog-api-key")
-    return str(key) if key else None
+from bastion.identity.access import presented_key
 
 
 class Authenticator(Protocol):

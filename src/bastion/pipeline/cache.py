@@ -108,7 +108,7 @@ class CacheStage:
 
     def _storable(self, ctx: RequestContext) -> bool:
         target = ctx.target
-        if target is None or ctx.error is not None or ctx.annotations.get("client_cancelled"):
+        if target is None or ctx.error is not None or ctx.client_cancelled:
             return False
         if ctx.status != 200 or (ctx.stream and not ctx.stream_completed):
             return False

@@ -13,7 +13,7 @@ class DecodeStage:
     name = "decode"
 
     async def run(self, ctx: RequestContext) -> None:
-        raw = ctx.annotations.pop("raw_body", b"")
+        raw, ctx.raw_body = ctx.raw_body, b""  # parsed once; the bytes are not kept
         if not raw:
             raise BadRequest("the request body is empty; send a JSON object")
         try:

@@ -123,7 +123,8 @@ class GuardResponseStage:
         judge = self._judge_for(run)
         checker = ResponseChecker(self.guard, run, keep_text=judge.config.max_chars if judge else 0)
         if ctx.events is not None:
-            events = _remembering(ctx.events, meta := {})
+            meta: dict[str, Any] = {}
+            events = _remembering(ctx.events, meta)
             end = _ender(meta)
             # with only the judge, windows still pass through the checker: it keeps the text to judge
             events = guard_events(ctx, events, checker, cut=self._cut, end=end)
@@ -169,8 +170,8 @@ class GuardResponseStage:
             if judge.config.mode == "enforce":
                 block = await self._judge(ctx, judge, answer) in ("block", "mask")
             else:
-                ctx.guard.judge_task = asyncio.ensure_future(self._judge(ctx, judge, answer))
-        ctx.annotations["checks"] = ctx.guard.verdicts
+                checker.run.judge_task = asyncio.ensure_future(self._judge(ctx, judge, answer))
+        ctx.annotations["checks"] = checker.run.verdicts
         if block:
             ctx.api.blocked_body(ctx.response)
             ctx.response_raw = None
@@ -178,7 +179,8 @@ class GuardResponseStage:
     # --- the judge -----------------------------------------------------------------------------------
     async def _judge(self, ctx: RequestContext, judge: Judge, answer: str) -> str:
         """Runs the judge and records its verdict; the resulting action ("block", "mask", "flag", "")."""
-        run: GuardRun = ctx.guard
+        run = ctx.guard
+        assert run is not None  # the judge runs for requests the guard scanned
         s = self.guard.settings["judge"]
         act = run.actions.get("judge", s.config.action)
         shadow = judge.config.mode == "shadow"
@@ -203,11 +205,11 @@ class GuardResponseStage:
         if judge.config.mode == "shadow":
             async for ev in events:
                 yield ev
-            ctx.guard.judge_task = asyncio.ensure_future(self._judge(ctx, judge, "".join(checker.text)))
+            checker.run.judge_task = asyncio.ensure_future(self._judge(ctx, judge, "".join(checker.text)))
             return
         held = [ev async for ev in events]  # enforce: nothing is released before the verdict
         action = await self._judge(ctx, judge, "".join(checker.text))
-        ctx.annotations["checks"] = ctx.guard.verdicts
+        ctx.annotations["checks"] = checker.run.verdicts
         if action in ("block", "mask"):
             head = [ev for ev in held[:1] if isinstance(ev.data, dict) and ev.data.get("type") in _HEADS]
             for ev in head + _ender(meta)(ctx, None):
@@ -226,7 +228,7 @@ class GuardResponseStage:
             return
         if run.judge_task is not None:
             try:
-                timeout = self.guard.settings["judge"].config.timeout
+                timeout = self.judge.config.timeout if self.judge is not None else 30.0
                 await asyncio.wait_for(asyncio.shield(run.judge_task), timeout)
             except Exception:
                 run.judge_task.cancel()
@@ -301,7 +303,7 @@ def judge_runner(pipeline: Any) -> Any:
         sub = RequestContext(rid, registry.get("openai.chat"), {}, headers, client_ip=parent.client_ip)
         sub.principal = parent.principal
         sub.annotations[JUDGE_CALL] = True
-        sub.annotations["raw_body"] = orjson.dumps(body)
+        sub.raw_body = orjson.dumps(body)
         try:
             await pipeline.run(sub)
             if sub.response is None:

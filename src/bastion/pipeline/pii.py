@@ -17,11 +17,11 @@ import orjson
 
 from bastion.apis.text import Segment
 from bastion.config.pii import PiiConfig
+from bastion.config.pii_settings import Action
 from bastion.config.schema import ProviderConfig
 from bastion.context import RequestContext
 from bastion.errors import BadRequest, PayloadTooLarge
 from bastion.pii import PiiEngine, Vault
-from bastion.pii.settings import Action
 from bastion.pipeline.offload import scan
 from bastion.pipeline.pii_variants import PiiVariants, destination_maps
 from bastion.routing.constraints import constrain

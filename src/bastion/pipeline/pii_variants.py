@@ -19,10 +19,10 @@ from typing import Any
 import orjson
 
 from bastion.config.pii import PiiConfig
+from bastion.config.pii_settings import Action
 from bastion.config.schema import ProviderConfig
 from bastion.context import RequestContext
 from bastion.pii import Vault
-from bastion.pii.settings import Action
 from bastion.pii.span import LABELS
 
 Actions = Mapping[str, Action]
@@ -147,7 +147,7 @@ def vault_for(ctx: RequestContext) -> Vault | None:
     """The vault that restores the answer of the provider that served (`ctx.target`)."""
     variants: PiiVariants | None = ctx.pii_variants
     if variants is None or ctx.target is None:
-        return ctx.vault  # type: ignore[no-any-return]
+        return ctx.vault
     return variants.for_provider(ctx.target.provider.name).vault
 
 

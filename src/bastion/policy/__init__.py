@@ -1,8 +1,5 @@
 """The policy engine: governance rules as code (issue 6).
 
-    document.py   the YAML/JSON shape of a rule set (pydantic; every error names its field)
-    regex.py      linear-time regular expressions (RE2): hostile patterns and inputs cannot hang
-    expr.py       the small safe expression language of `when.expr` (own parser, never `eval`)
     facts.py      the request attributes rules read (lazy; PII detection only when a rule needs it)
     conditions.py one builder per `when` key -> a compiled check returning a reason or None
     compiled.py   a rule set compiled at load: ordered by precedence, split into request/response rules
@@ -14,5 +11,9 @@
     admin.py      /admin/policies endpoints
     cli.py        `bastion policy test|check`
 
-This module imports nothing, so `bastion.config` can import the document model without cycles.
+The rule document's shape and what validates it live in `bastion.config` (the config file holds rules
+too, and config imports no domain package): `policy_document.py` (the YAML/JSON shape of a rule set,
+pydantic, every error names its field), `policy_regex.py` (linear-time RE2 patterns: hostile patterns and
+inputs cannot hang), `policy_expr.py` (the small safe expression language of `when.expr`, own parser,
+never `eval`) and `policy_names.py` (the names an expression may read).
 """

@@ -18,12 +18,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from bastion.config.policy_document import PolicyDocument
 from bastion.context import Principal
 from bastion.errors import NotFound, Unavailable
-from bastion.policy.document import PolicyDocument
 from bastion.policy.runtime import PolicyRuntime
 from bastion.policy.store import PolicyVersion
-from bastion.server.state import STATE
+from bastion.services import SERVICES
 
 
 class PolicyPut(PolicyDocument):
@@ -65,7 +65,7 @@ class ValidationOut(BaseModel):
 
 
 def _runtime(request: web.Request) -> PolicyRuntime:
-    runtime = request.app[STATE].policy
+    runtime = request.app[SERVICES].policy
     if runtime is None:
         raise Unavailable("the policy engine is not running")
     return runtime

@@ -37,7 +37,7 @@ def _errors(exc: ValidationError) -> list[str]:
 def _load(path: str) -> tuple[Any, Any]:
     """(PolicyDocument, Config or None) from a config file or a policy file/directory."""
     from bastion.config import load_config
-    from bastion.policy.document import PolicyDocument
+    from bastion.config.policy_document import PolicyDocument
     from bastion.policy.runtime import load_document, read_rules
 
     p = Path(path)

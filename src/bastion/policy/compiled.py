@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bastion.config.policy_document import PolicyDocument, Rule
+from bastion.config.policy_regex import keyword_pattern
 from bastion.policy.conditions import Condition, PatternTable, Probe, build
 from bastion.policy.decision import Decision, RuleHit
-from bastion.policy.document import PolicyDocument, Rule
 from bastion.policy.facts import Facts
-from bastion.policy.regex import keyword_pattern
 
 
 class CompiledRule:

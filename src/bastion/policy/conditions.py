@@ -19,10 +19,11 @@ from typing import Any
 
 import re2
 
-from bastion.policy.document import TimeWindow, When
-from bastion.policy.expr import compile_expr
-from bastion.policy.facts import RESOLVER, WEEKDAYS, Facts
-from bastion.policy.regex import compile_pattern, keyword_pattern
+from bastion.config.policy_document import TimeWindow, When
+from bastion.config.policy_expr import compile_expr
+from bastion.config.policy_names import RESOLVER, WEEKDAYS
+from bastion.config.policy_regex import compile_pattern, keyword_pattern
+from bastion.policy.facts import Facts
 
 
 class PatternTable:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bastion.config.policy_document import PolicyDocument
 from bastion.config.schema import Config
-from bastion.policy.document import PolicyDocument
 from bastion.policy.enforce import RequestEnforcer
 from bastion.policy.runtime import PolicyRuntime, unknown_references
 from bastion.storage import Storage
@@ -53,5 +53,4 @@ def build_policy(config: Config, storage: Storage, pii_engine: Any) -> tuple[Pol
 
         return PiiEngine(config.pii)
 
-    providers = [p.name for p in config.providers]
-    return runtime, RequestEnforcer(runtime, config.policy, providers, engine)
+    return runtime, RequestEnforcer(runtime, config.policy, [p.name for p in config.providers], engine)

@@ -23,10 +23,10 @@ import yaml
 from pydantic import ValidationError
 
 from bastion.config.policy import PolicySettings
+from bastion.config.policy_document import PolicyDocument, Rule
 from bastion.errors import Unprocessable
 from bastion.identity.sync import RedisChannel
 from bastion.policy.compiled import CompiledSet
-from bastion.policy.document import PolicyDocument, Rule
 from bastion.policy.store import PolicyStore, PolicyVersion
 from bastion.storage import Storage
 from bastion.storage.polling import poll_forever, stop_tasks

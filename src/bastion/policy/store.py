@@ -16,8 +16,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bastion.config.policy_document import PolicyDocument
 from bastion.errors import NotFound
-from bastion.policy.document import PolicyDocument
 from bastion.storage import Storage
 
 metadata = sa.MetaData()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bastion.context import Principal, RequestContext, Target
 from bastion.errors import Forbidden
-from bastion.pipeline import policy  # a module reference: policy may import this module too
+from bastion.identity.access import model_allowed, region_allowed
 
 
 @dataclass(slots=True)
@@ -53,9 +53,9 @@ def constrain(
 def excluded_by(target: Target, principal: Principal | None, c: RouteConstraints | None) -> str | None:
     """Why `target` may not serve this request, or None when it may."""
     if principal is not None:
-        if not policy.model_allowed(principal, target.entry.name):
+        if not model_allowed(principal, target.entry.name):
             return "model not allowed for the key"
-        if not policy.region_allowed(principal, target.region):
+        if not region_allowed(principal, target.region):
             return "region not allowed for the key"
     if c is None:
         return None

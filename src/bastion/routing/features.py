@@ -22,8 +22,7 @@ class RequestFeatures:
 
     @classmethod
     def of(cls, ctx: RequestContext) -> RequestFeatures:
-        raw = ctx.annotations.get("raw_body")
-        size = len(raw) if isinstance(raw, bytes | bytearray) else 0
+        size = len(ctx.raw_body)
         body = ctx.body
         return cls(
             ctx.api.name,

@@ -90,9 +90,9 @@ def health_view(router: Router) -> ProvidersHealth:
 
 
 async def providers_health(request: web.Request, p: Principal, _body: Any) -> tuple[int, BaseModel]:
-    from bastion.server.state import STATE
+    from bastion.services import SERVICES
 
-    return 200, health_view(request.app[STATE].models)
+    return 200, health_view(request.app[SERVICES].models)
 
 
 # (method, path, handler, permission, summary, response model) for the admin route table

@@ -194,8 +194,8 @@ class Router:
         order: list[TargetState] = []
         plan = RoutePlan(group, order)
         plan.rankings = []
-        for tier in tiers:
-            ranking = group.strategy.rank(tier, req) if len(tier) > 1 else _alone(tier)
+        for fitting in tiers:
+            ranking = group.strategy.rank(fitting, req) if len(fitting) > 1 else _alone(fitting)
             plan.rankings.append(ranking)
             order.extend(ranking.order)
         plan.features = req
@@ -328,10 +328,10 @@ def _priority(s: TargetState) -> tuple[int, int]:
     return (s.target.entry.priority, s.order)
 
 
-def _alone(tier: list[TargetState]) -> Any:
+def _alone(tier: Sequence[TargetState]) -> Any:
     from bastion.routing.strategies.base import Ranking
 
-    return Ranking(tier, reason="only admissible target of its tier")
+    return Ranking(list(tier), reason="only admissible target of its tier")
 
 
 def _fitting(

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import orjson
 import sqlalchemy as sa
+from redis.typing import EncodableT, FieldT
 
 from bastion.routing.bandit import Learner
 from bastion.storage import Storage
@@ -92,8 +93,10 @@ class RedisStore:
 
     async def save(self, rows: list[Row]) -> None:
         if rows:
-            mapping = {_SEP.join((g, c, t)): orjson.dumps(d) for g, c, t, d in rows}
-            await self.client.hset(REDIS_KEY, mapping=mapping)  # type: ignore[misc]
+            mapping: dict[FieldT, EncodableT] = {
+                _SEP.join((g, c, t)): orjson.dumps(d) for g, c, t, d in rows
+            }
+            await self.client.hset(REDIS_KEY, mapping=mapping)
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -39,6 +39,7 @@ from bastion.server import handlers
 from bastion.server.drain import InFlight
 from bastion.server.live import Reconfigure
 from bastion.server.state import STATE, GatewayState
+from bastion.services import SERVICES
 from bastion.shadow.runtime import ShadowRuntime
 from bastion.shadow.signals import ShadowSignalStage
 from bastion.storage import open_storage
@@ -233,6 +234,7 @@ def build_app(config: Config) -> web.Application:
         handler_args={"max_field_size": 16384},
     )
     app[STATE] = build_state(config)
+    app[SERVICES] = app[STATE]  # what the domain packages' admin routes read (`bastion.services`)
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
     handlers.add_routes(app)

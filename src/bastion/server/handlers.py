@@ -16,7 +16,7 @@ from bastion.apis import registry
 from bastion.apis.base import ClientApi
 from bastion.context import RequestContext
 from bastion.errors import GatewayError, NotFound, PayloadTooLarge
-from bastion.pipeline.policy import model_allowed
+from bastion.identity.access import model_allowed
 from bastion.server.ids import RequestIds
 from bastion.server.respond import respond
 from bastion.server.state import STATE, GatewayState
@@ -85,7 +85,7 @@ async def _serve(request: web.Request, api: ClientApi) -> web.StreamResponse:
     params = _params(request, api)
     ctx = RequestContext(rid, api, {}, request.headers, client_ip=request.remote, params=params)
     try:
-        ctx.annotations["raw_body"] = await _read_body(request, state.config.server.max_body_bytes)
+        ctx.raw_body = await _read_body(request, state.config.server.max_body_bytes)
         await state.pipeline.run(ctx)
         return await respond(
             request, ctx, state.config.server, state.pipeline.seal, claim_cut=state.inflight.claim_cut
@@ -97,7 +97,7 @@ async def _serve(request: web.Request, api: ClientApi) -> web.StreamResponse:
     except asyncio.CancelledError:
         cut = state.inflight.claim_cut()  # the drain's deadline (`bastion.server.drain`), or the client left
         if cut is None:
-            ctx.annotations["client_cancelled"] = True
+            ctx.client_cancelled = True
             raise
         ctx.error = cut
         state.pipeline.seal(ctx)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Generator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Sequence
+from typing import Any, cast
 
 import orjson
 from aiohttp import web
@@ -80,7 +80,7 @@ async def respond(
             held = await _relay(resp, first, events)
             await _finish_stream(resp, ctx, seal, held)
         except ConnectionResetError:
-            ctx.annotations["client_cancelled"] = True
+            ctx.client_cancelled = True
         except asyncio.CancelledError:
             if (cut := claim_cut()) is None:
                 raise
@@ -127,12 +127,12 @@ async def _finish_stream(
     resp: web.StreamResponse,
     ctx: RequestContext,
     seal: Callable[[RequestContext], None],
-    held: list[SseEvent | bytes],
+    held: Sequence[SseEvent | bytes],
 ) -> None:
     """Seal, then write the held terminal event(s) and end the stream."""
     seal(ctx)
     # the held events and the end of the chunked body in one write
-    await resp.write_eof(b"".join([ev if type(ev) is bytes else ev.encode() for ev in held]))
+    await resp.write_eof(b"".join([ev if isinstance(ev, bytes) else ev.encode() for ev in held]))
 
 
 async def _respond_batches(
@@ -160,7 +160,7 @@ async def _respond_batches(
                 else:
                     out: list[bytes] = []
                     for i, ev in enumerate(batch):
-                        if type(ev) is bytes:  # complete events, passed on as received
+                        if isinstance(ev, bytes):  # complete events, passed on as received
                             out.append(ev)
                             continue
                         raw = ev.raw
@@ -174,7 +174,7 @@ async def _respond_batches(
                 batch = await events.next_batch()
             await _finish_stream(resp, ctx, seal, held)
         except ConnectionResetError:
-            ctx.annotations["client_cancelled"] = True
+            ctx.client_cancelled = True
         except asyncio.CancelledError:
             if (cut := claim_cut()) is None:
                 raise
@@ -190,7 +190,7 @@ async def _end_cut(resp: web.StreamResponse, ctx: RequestContext, err: GatewayEr
     try:
         await resp.write_eof(ctx.api.error_event(err).encode())
     except ConnectionResetError:
-        ctx.annotations["client_cancelled"] = True
+        ctx.client_cancelled = True
 
 
 async def _relay(
@@ -213,7 +213,8 @@ async def _relay(
                 pending.append(ev.encode())
         step = events.__anext__()
         try:
-            fut = step.send(None)  # run the producer until it has an event or has to wait
+            # run the producer until it has an event or has to wait (an async generator's step: a coroutine)
+            fut = cast("Coroutine[Any, Any, SseEvent]", step).send(None)
         except StopIteration as ready:
             ev = ready.value
             continue

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from bastion.context import Principal
 from bastion.errors import BadRequest, PayloadTooLarge, Unavailable, Unprocessable
-from bastion.server.state import STATE
+from bastion.services import SERVICES
 from bastion.shadow.events import BadLine, iso
 from bastion.shadow.formats import NAMES
 from bastion.shadow.formats.csvmap import parse_columns
@@ -64,10 +64,10 @@ class ShadowOverview(BaseModel):
 
 
 def _runtime(request: web.Request) -> ShadowRuntime:
-    runtime = request.app[STATE].shadow
+    runtime = request.app[SERVICES].shadow
     if runtime is None:
         raise Unavailable("shadow-AI discovery is disabled (shadow.enabled: false)")
-    return runtime  # type: ignore[no-any-return]
+    return runtime
 
 
 def _day(value: str | None, name: str, default: dt.date) -> dt.date:

@@ -145,20 +145,21 @@ class DomainIndex:
         return node
 
     def match(self, host: str, path: str = "") -> Service | None:
-        node = self._cache.get(host, self)
-        if node is self:
+        if host in self._cache:
+            node = self._cache[host]
+        else:
             node = self._deepest(host)
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            self._cache[host] = node  # type: ignore[assignment]
+            self._cache[host] = node
         if node is None:
             return None
         if node.paths and path:
             low = path.lower()
-            for prefix, service in node.paths:  # type: ignore[union-attr]
+            for prefix, service in node.paths:
                 if low.startswith(prefix):
                     return service
-        return node.service  # type: ignore[union-attr]
+        return node.service
 
     def _deepest(self, host: str) -> _Node | None:
         """The deepest node on the host's label path holding a service or path rules."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bastion.context import RequestContext
-from bastion.pipeline.authenticate import presented_key
+from bastion.identity.access import presented_key
 
 if TYPE_CHECKING:
     from bastion.shadow.runtime import ShadowRuntime
@@ -53,6 +53,9 @@ class ShadowSignalStage:
 
     def __init__(self, runtime: ShadowRuntime | None) -> None:
         self.runtime = runtime if runtime is not None and runtime.settings.gateway_signals else None
+
+    async def run(self, ctx: RequestContext) -> None:
+        return None
 
     async def finish(self, ctx: RequestContext) -> None:
         runtime = self.runtime

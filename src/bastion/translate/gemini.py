@@ -361,7 +361,7 @@ def _openai_tool_choice(config: Json) -> Any:
     allowed = config.get("allowedFunctionNames") or []
     if mode in ("ANY", "VALIDATED") and len(allowed) == 1:
         return {"type": "function", "function": {"name": allowed[0]}}
-    return {"ANY": "required", "NONE": "none"}.get(mode, "auto")
+    return {"ANY": "required", "NONE": "none"}.get(str(mode), "auto")
 
 
 def _openai_sampling(config: Json) -> Json:

@@ -149,7 +149,7 @@ async def dry_run(hub: HubRequest) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ValueError("a JSON object")
         body = data["body"] if isinstance(data.get("body"), dict) else data
-        caller = data.get("caller") if isinstance(data.get("caller"), dict) else {}
+        caller = data["caller"] if isinstance(data.get("caller"), dict) else {}
         name = str(data.get("api") or registry.DEFAULT.name) if body is not data else registry.DEFAULT.name
         if name not in registry.APIS:
             raise ValueError(f"an 'api' that is one of {', '.join(registry.names())}, not {name!r}")

@@ -196,7 +196,9 @@ class LocationRecognizer(Recognizer):
     def analyze(self, text: str, lower: str | None = None) -> Iterator[Span]:
         return self.analyze_tokens(text, tokenize(text, MAX_TOKENS), lower)
 
-    def analyze_tokens(self, text: str, tokens: list[Token], lower: str | None = None) -> Iterator[Span]:
+    def analyze_tokens(
+        self, text: str, tokens: list[Token], lower: str | None = None, present: frozenset[str] | None = None
+    ) -> Iterator[Span]:
         yield from self.scan(text, lower, token_words(tokens))
         yield from self._places(text, tokens)
 

@@ -348,7 +348,9 @@ class PersonRecognizer(Recognizer):
     def analyze(self, text: str, lower: str | None = None) -> Iterator[Span]:
         return self.analyze_tokens(text, tokenize(text, MAX_TOKENS), lower)
 
-    def analyze_tokens(self, text: str, tokens: list[Token], lower: str | None = None) -> Iterator[Span]:
+    def analyze_tokens(
+        self, text: str, tokens: list[Token], lower: str | None = None, present: frozenset[str] | None = None
+    ) -> Iterator[Span]:
         lower_starts, not_starts = self._lower_starts, self._not_starts
         resume = 0  # tokens before this index are part of a run already scored
         for i, tok in enumerate(tokens):

@@ -296,7 +296,7 @@ class PoliticalOpinionRecognizer(SpecialCategoryRecognizer):
         "stemde", "lid van", "głosuj", "głosował", "członk", "party", "partei", "parti", "partido",
         "partito", "partij", "partii",
     )  # fmt: skip
-    flags = 0  # party names are matched in their own capitals; the verbs in any case
+    flags = re.RegexFlag(0)  # party names are matched in their own capitals; the verbs in any case
     _PARTY = (
         r"(?i:the\s+|die\s+|der\s+|la\s+|le\s+|les\s+|el\s+|il\s+|de\s+|los\s+)?"
         r"((?:[A-Z][\w'-]{1,20}|[A-Z]{2,8})(?:\s+[A-Z][\w'-]{1,20}){0,3}"
@@ -396,7 +396,7 @@ class TradeUnionRecognizer(SpecialCategoryRecognizer):
             group=1,
         ),
     )
-    flags = 0  # named unions are matched in their own capitals ("Unite", not "unite"); the rest in any case
+    flags = re.RegexFlag(0)  # named unions in their own capitals ("Unite", not "unite"); the rest in any case
 
 
 class BiometricRecognizer(SpecialCategoryRecognizer):

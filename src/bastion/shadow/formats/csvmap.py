@@ -13,9 +13,9 @@ FIELDS = ("user", "host", "url", "bytes_out", "time", "client")
 
 def parse_columns(spec: str | dict[str, str]) -> dict[str, str]:
     """`user=a,host=b` -> {"user": "a", "host": "b"}; raises ValueError naming what is wrong."""
-    pairs = spec if isinstance(spec, dict) else dict(
-        part.split("=", 1) if "=" in part else (part, "") for part in spec.split(",") if part.strip()
-    )  # fmt: skip
+    pairs = spec if isinstance(spec, dict) else {
+        key: column for key, _, column in (part.partition("=") for part in spec.split(",") if part.strip())
+    }
     out: dict[str, str] = {}
     for raw_key, raw_column in pairs.items():
         key, column = raw_key.strip(), str(raw_column).strip()

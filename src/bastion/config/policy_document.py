@@ -20,11 +20,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bastion.apis import registry
-from bastion.pii.settings import Action as PiiAction
-from bastion.pii.span import LABELS
-from bastion.policy.expr import ExprError, compile_expr
-from bastion.policy.facts import RESOLVER, WEEKDAYS
-from bastion.policy.regex import PatternError, compile_pattern
+from bastion.config.pii_settings import LABELS
+from bastion.config.pii_settings import Action as PiiAction
+from bastion.config.policy_expr import ExprError, compile_expr
+from bastion.config.policy_names import RESOLVER, WEEKDAYS
+from bastion.config.policy_regex import PatternError, compile_pattern
 
 RuleAction = Literal["deny", "allow", "flag", "redact", "route", "transform", "guardrails"]
 GuardAction = Literal["block", "flag", "mask", "off"]

@@ -1,4 +1,5 @@
-"""Validated configuration for the PII engine and vault (pydantic v2, unknown keys rejected)."""
+"""Validated configuration for the PII engine and vault (pydantic v2, unknown keys rejected), and the
+entity labels it names (`LABELS`; `bastion.pii` detects them)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,30 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bastion.pii.span import LABELS
+LABELS: tuple[str, ...] = (
+    "PERSON",
+    "EMAIL",
+    "PHONE",
+    "SSN",
+    "CREDIT_CARD",
+    "IBAN",
+    "IP_ADDRESS",
+    "LOCATION",
+    "DATE_TIME",
+    "ID_NUMBER",
+    "URL",
+    "SECRET",
+    "ORG",
+    # GDPR Art. 9 special categories (recognizers/special_category.py)
+    "HEALTH",
+    "RELIGION",
+    "ETHNICITY",
+    "POLITICAL_OPINION",
+    "SEXUAL_ORIENTATION",
+    "TRADE_UNION",
+    "BIOMETRIC",
+    "GENETIC",
+)
 
 Action = Literal["pseudonymize", "mask", "hash", "block", "allow"]
 ResponseScan = Literal["off", "flag", "mask"]

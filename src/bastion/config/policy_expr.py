@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from bastion.policy.regex import PatternError, compile_pattern
+from bastion.config.policy_regex import PatternError, compile_pattern
 
 MAX_CHARS = 1000
 MAX_DEPTH = 32
@@ -234,6 +234,10 @@ class Resolver:
         return sorted([*self.fixed, *(f"{p}.<name>" for p in self.open_prefixes)])
 
 
+def _arith_node(op: str, left: Node, right: Node) -> Node:
+    return lambda f: _arith(op, left(f), right(f))
+
+
 class _Parser:
     def __init__(self, text: str, resolver: Resolver) -> None:
         self.tokens = tokenize(text)
@@ -349,16 +353,14 @@ class _Parser:
         node = self.product()
         while self.tok.kind == "op" and self.tok.value in ("+", "-"):
             op = self.take().value
-            left, right = node, self.product()
-            node = lambda f, op=op, left=left, right=right: _arith(op, left(f), right(f))  # noqa: E731
+            node = _arith_node(op, node, self.product())
         return node
 
     def product(self) -> Node:
         node = self.unary()
         while self.tok.kind == "op" and self.tok.value in ("*", "/", "%"):
             op = self.take().value
-            left, right = node, self.unary()
-            node = lambda f, op=op, left=left, right=right: _arith(op, left(f), right(f))  # noqa: E731
+            node = _arith_node(op, node, self.unary())
         return node
 
     def unary(self) -> Node:
